@@ -1,0 +1,154 @@
+//! The JS-side owners of reactor handles. Each wraps an `Arc`; dropping the JS object
+//! does not close anything (JS closes explicitly, as node:net's handles do).
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use rsnet_reactor::{Conn, Listener, WriteOutcome};
+
+use crate::addr::{to_js, AddressInfo};
+
+#[napi]
+pub struct SocketHandle {
+    conn: Arc<Conn>,
+}
+
+fn errno(e: std::io::Error) -> i32 {
+    e.raw_os_error().unwrap_or(libc::EIO)
+}
+
+impl SocketHandle {
+    pub fn new(conn: Arc<Conn>) -> Self {
+        SocketHandle { conn }
+    }
+}
+
+#[napi]
+impl SocketHandle {
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.conn.id()
+    }
+
+    /// Writes one request. Returns 0 when every byte went out now, 1 when some are
+    /// queued (a `WriteDone` event follows), or the negative errno of a failure.
+    #[napi(catch_unwind)]
+    pub fn write(&self, data: BufferSlice) -> i32 {
+        outcome(self.conn.write(&[&data]))
+    }
+
+    /// `write` for several buffers at once (`_writev`), sent with one `writev`.
+    #[napi(catch_unwind)]
+    pub fn writev(&self, chunks: Vec<BufferSlice>) -> i32 {
+        let slices: Vec<&[u8]> = chunks.iter().map(|c| &c[..]).collect();
+        outcome(self.conn.write(&slices))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn shutdown(&self) {
+        self.conn.shutdown();
+    }
+
+    #[napi(catch_unwind)]
+    pub fn close(&self) {
+        self.conn.close();
+    }
+
+    #[napi(catch_unwind)]
+    pub fn reset(&self) {
+        self.conn.reset();
+    }
+
+    #[napi(js_name = "readStart", catch_unwind)]
+    pub fn read_start(&self) {
+        self.conn.read_start();
+    }
+
+    #[napi(js_name = "readStop", catch_unwind)]
+    pub fn read_stop(&self) {
+        self.conn.read_stop();
+    }
+
+    /// JS has taken `n` bytes from `Data` events; the reactor may read that much more.
+    #[napi(catch_unwind)]
+    pub fn consumed(&self, n: u32) {
+        self.conn.consumed(n as usize);
+    }
+
+    #[napi(js_name = "setTimeout", catch_unwind)]
+    pub fn set_timeout(&self, ms: f64) {
+        self.conn.set_timeout(if ms.is_finite() && ms > 0.0 { ms as u64 } else { 0 });
+    }
+
+    /// Records activity for the idle timer.
+    #[napi(catch_unwind)]
+    pub fn touch(&self) {
+        self.conn.touch();
+    }
+
+    /// 0 or a positive errno.
+    #[napi(js_name = "setNoDelay", catch_unwind)]
+    pub fn set_no_delay(&self, on: bool) -> i32 {
+        self.conn.set_nodelay(on).map_or_else(errno, |_| 0)
+    }
+
+    /// 0 or a positive errno.
+    #[napi(js_name = "setKeepAlive", catch_unwind)]
+    pub fn set_keep_alive(&self, on: bool, delay_secs: u32) -> i32 {
+        self.conn.set_keepalive(on, delay_secs).map_or_else(errno, |_| 0)
+    }
+
+    #[napi(js_name = "localAddress", catch_unwind)]
+    pub fn local_address(&self) -> Option<AddressInfo> {
+        self.conn.local_addr().ok().map(to_js)
+    }
+
+    #[napi(js_name = "remoteAddress", catch_unwind)]
+    pub fn remote_address(&self) -> Option<AddressInfo> {
+        self.conn.peer_addr().ok().map(to_js)
+    }
+
+    /// The descriptor while open, else -1.
+    #[napi(getter)]
+    pub fn fd(&self) -> i32 {
+        self.conn.raw_fd().unwrap_or(-1)
+    }
+}
+
+fn outcome(result: std::io::Result<WriteOutcome>) -> i32 {
+    match result {
+        Ok(WriteOutcome::Done) => 0,
+        Ok(WriteOutcome::Queued { .. }) => 1,
+        Err(e) => -errno(e),
+    }
+}
+
+#[napi]
+pub struct ServerHandle {
+    listener: Arc<Listener>,
+}
+
+impl ServerHandle {
+    pub fn new(listener: Arc<Listener>) -> Self {
+        ServerHandle { listener }
+    }
+}
+
+#[napi]
+impl ServerHandle {
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.listener.id()
+    }
+
+    #[napi(catch_unwind)]
+    pub fn close(&self) {
+        self.listener.close();
+    }
+
+    #[napi(catch_unwind)]
+    pub fn address(&self) -> Option<AddressInfo> {
+        self.listener.local_addr().ok().map(to_js)
+    }
+}

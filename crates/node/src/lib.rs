@@ -1,0 +1,151 @@
+//! rsnet-node: the napi-rs binding of rsnet. Thin by design: it turns JS calls into
+//! calls on `rsnet_reactor` and hands event batches to JS in one piece. If a function
+//! here grows I/O logic, that logic belongs in the reactor.
+//!
+//! * `Binding` (this file) — one per JS environment: the event wake-up, `poll()`,
+//!   `listen`/`connect`, liveness (`ref`/`unref`) and teardown.
+//! * `handles`  — `SocketHandle` and `ServerHandle`, the JS-side owners of a reactor
+//!   `Conn` or `Listener`.
+//! * `wake`     — the raw threadsafe function and its teardown rules.
+//! * `addr`     — socket addresses to and from JS.
+//!
+//! Every exported function is `catch_unwind`: a Rust panic becomes a JS exception,
+//! never an abort of the process.
+
+mod addr;
+mod handles;
+mod wake;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use rsnet_reactor::{ConnectTarget, Env as ReactorEnv, ListenOptions};
+
+use crate::addr::parse_ip;
+use crate::handles::{ServerHandle, SocketHandle};
+use crate::wake::TsfnWaker;
+
+/// One taken event batch: `records` holds 4 int32 words per event (see
+/// `crates/reactor/src/event.rs`), `data` the payload bytes of the `Data` events.
+#[napi(object)]
+pub struct EventBatch {
+    pub records: Int32Array,
+    pub data: Option<Buffer>,
+}
+
+#[napi]
+pub struct Binding {
+    env: Arc<ReactorEnv>,
+    waker: Arc<TsfnWaker>,
+}
+
+#[napi]
+impl Binding {
+    /// `onEvents` is called (with no arguments) whenever a batch is waiting; it should
+    /// call `poll()` until that returns null.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(env: Env, on_events: Function<'_, (), ()>) -> Result<Self> {
+        // SAFETY: both handles come from the current call.
+        let waker = unsafe { TsfnWaker::create(env.raw(), on_events.raw())? };
+        let reactor_env = Arc::new(ReactorEnv::new(Box::new(WakeRef(waker.clone()))));
+        let cleanup = (reactor_env.clone(), waker.clone());
+        // Registered after the threadsafe function, so it runs before Node's own
+        // cleanup of that function (see wake.rs).
+        env.add_env_cleanup_hook(cleanup, |(reactor_env, waker)| {
+            waker.abort();
+            reactor_env.teardown();
+        })?;
+        Ok(Binding { env: reactor_env, waker })
+    }
+
+    /// Takes the pending event batch, or null when there is none.
+    #[napi(catch_unwind)]
+    pub fn poll(&self) -> Option<EventBatch> {
+        let batch = self.env.take_batch();
+        if batch.is_empty() {
+            return None;
+        }
+        let data = if batch.data.is_empty() { None } else { Some(Buffer::from(batch.data)) };
+        Some(EventBatch { records: Int32Array::new(batch.records), data })
+    }
+
+    /// Keeps the process alive while JS has a ref'd handle (`true`), or lets it exit.
+    #[napi(js_name = "setRef", catch_unwind)]
+    pub fn set_ref(&self, env: Env, refer: bool) {
+        // SAFETY: called on this env's JS thread with its env.
+        unsafe { self.waker.set_ref(env.raw(), refer) };
+    }
+
+    /// Binds and listens on `host:port` now. Returns the server handle, or the positive
+    /// errno of the failed bind/listen.
+    #[napi(js_name = "listenTcp", catch_unwind)]
+    pub fn listen_tcp(
+        &self,
+        host: String,
+        port: u32,
+        backlog: i32,
+        ipv6_only: bool,
+        pause_on_connect: bool,
+    ) -> Result<Either<ServerHandle, i32>> {
+        let addr = SocketAddr::new(parse_ip(&host)?, port as u16);
+        let opts = ListenOptions { addr, backlog, ipv6_only, pause_on_connect };
+        Ok(match self.env.listen(&opts) {
+            Ok(listener) => Either::A(ServerHandle::new(listener)),
+            Err(e) => Either::B(e.raw_os_error().unwrap_or(libc::EINVAL)),
+        })
+    }
+
+    /// Starts connecting to an IP literal; `Connected` or an `Error` event follows.
+    #[napi(js_name = "connectTcp", catch_unwind)]
+    pub fn connect_tcp(
+        &self,
+        host: String,
+        port: u32,
+        local_host: Option<String>,
+        local_port: Option<u32>,
+    ) -> Result<SocketHandle> {
+        let addr = SocketAddr::new(parse_ip(&host)?, port as u16);
+        let local = match (local_host, local_port) {
+            (None, None) => None,
+            (host, port) => {
+                let ip = match host {
+                    Some(h) => parse_ip(&h)?,
+                    None if addr.is_ipv4() => std::net::Ipv4Addr::UNSPECIFIED.into(),
+                    None => std::net::Ipv6Addr::UNSPECIFIED.into(),
+                };
+                Some(SocketAddr::new(ip, port.unwrap_or(0) as u16))
+            }
+        };
+        Ok(SocketHandle::new(self.env.connect(ConnectTarget::Tcp { addr, local })))
+    }
+
+    /// The handle of a connection announced by an `Accepted` event.
+    #[napi(catch_unwind)]
+    pub fn accepted(&self, id: u32) -> Option<SocketHandle> {
+        self.env.accepted(id).map(SocketHandle::new)
+    }
+
+    /// Live sockets and listeners in this env (for leak checks in tests).
+    #[napi(js_name = "handleCount", catch_unwind)]
+    pub fn handle_count(&self) -> u32 {
+        self.env.handle_count() as u32
+    }
+}
+
+/// Lets the reactor hold the waker as a `Box<dyn Wake>` while the binding keeps an Arc.
+struct WakeRef(Arc<TsfnWaker>);
+
+impl rsnet_reactor::Wake for WakeRef {
+    fn wake(&self) {
+        self.0.wake();
+    }
+}
+
+/// Sets the number of reactor I/O threads; only before the first socket. Returns
+/// whether it took effect.
+#[napi(js_name = "setIoThreads", catch_unwind)]
+pub fn set_io_threads(n: u32) -> bool {
+    rsnet_reactor::set_io_threads(n as usize)
+}

@@ -1,0 +1,225 @@
+//! A connected (or connecting) socket, as both threads see it.
+//!
+//! The JS thread holds an `Arc<Conn>` (behind its `SocketHandle`) and the conn task
+//! holds another. The task owns the stream itself; the JS thread reaches the descriptor
+//! only through `fd`, a lock the task takes before it closes the stream, so a first
+//! write or a setsockopt from JS can never land on a descriptor number the kernel has
+//! already handed to someone else.
+
+use std::io::{self, IoSlice};
+use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::{mpsc, Notify};
+
+use crate::runtime::now_ms;
+use crate::stream::SockAddr;
+use crate::sys;
+
+/// What the JS thread asks of the conn task, in order.
+pub(crate) enum ConnCmd {
+    /// Bytes the first write could not send; one write request.
+    Write(Vec<u8>),
+    /// `shutdown(SHUT_WR)` once every queued write has been flushed.
+    Shutdown,
+    /// Close now; queued bytes are discarded (Match node:net: `destroy()`).
+    Close,
+    /// Close with RST (`resetAndDestroy()`).
+    Reset,
+}
+
+/// How much a socket may have delivered to JS and not yet seen consumed. Large enough
+/// that a 64 KiB read per syscall keeps flowing while JS works through the last one;
+/// small enough that a paused socket holds kernel buffers, not process memory.
+pub const DEFAULT_READ_LIMIT: usize = 256 * 1024;
+
+/// State both threads touch without a round trip, as atomics.
+pub(crate) struct Shared {
+    /// Bytes delivered in `Data` events and not yet reported consumed by JS.
+    pub inflight: AtomicUsize,
+    pub read_limit: AtomicUsize,
+    /// JS wants bytes (`readStart`); false while paused on connect or `readStop`ped.
+    pub reading: AtomicBool,
+    /// Idle timeout in ms, 0 = off (`socket.setTimeout`).
+    pub timeout_ms: AtomicU64,
+    /// Last read/write/connect/setTimeout, in `runtime::now_ms` units.
+    pub activity: AtomicU64,
+    /// Write requests handed to the task and not yet reported done. While non-zero the
+    /// JS thread must not write directly, or bytes would overtake queued ones.
+    pub queued_writes: AtomicUsize,
+    /// Wakes the task when credit, reading or the timeout changed.
+    pub wake: Notify,
+}
+
+pub struct Conn {
+    id: u32,
+    /// `Some` while the task holds the open stream. See the module comment.
+    fd: Mutex<Option<RawFd>>,
+    tx: mpsc::UnboundedSender<ConnCmd>,
+    pub(crate) shared: Shared,
+}
+
+/// What `Conn::write` did with the bytes.
+#[derive(Debug, PartialEq, Eq)]
+pub enum WriteOutcome {
+    /// All bytes went to the kernel on the calling thread.
+    Done,
+    /// `sent` bytes went at once; the rest is queued and a `WriteDone` event follows.
+    Queued { sent: usize },
+}
+
+impl Conn {
+    pub(crate) fn new(id: u32, reading: bool) -> (Arc<Conn>, mpsc::UnboundedReceiver<ConnCmd>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let conn = Arc::new(Conn {
+            id,
+            fd: Mutex::new(None),
+            tx,
+            shared: Shared {
+                inflight: AtomicUsize::new(0),
+                read_limit: AtomicUsize::new(DEFAULT_READ_LIMIT),
+                reading: AtomicBool::new(reading),
+                timeout_ms: AtomicU64::new(0),
+                activity: AtomicU64::new(now_ms()),
+                queued_writes: AtomicUsize::new(0),
+                wake: Notify::new(),
+            },
+        });
+        (conn, rx)
+    }
+
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    fn fd_guard(&self) -> MutexGuard<'_, Option<RawFd>> {
+        self.fd.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Called by the task once the stream is open, and with `None` just before it
+    /// drops the stream.
+    pub(crate) fn set_fd(&self, fd: Option<RawFd>) {
+        *self.fd_guard() = fd;
+    }
+
+    /// Runs `f` on the open descriptor, or fails with EBADF once the socket is closed
+    /// (or not yet connected).
+    fn with_fd<T>(&self, f: impl FnOnce(RawFd) -> io::Result<T>) -> io::Result<T> {
+        let guard = self.fd_guard();
+        match *guard {
+            Some(fd) => f(fd),
+            None => Err(io::Error::from_raw_os_error(libc::EBADF)),
+        }
+    }
+
+    fn send(&self, cmd: ConnCmd) {
+        // The task is gone only after Close, when there is nothing left to do.
+        let _ = self.tx.send(cmd);
+    }
+
+    /// Writes `bufs` as one request: straight to the kernel when nothing is queued
+    /// (as libuv does: most small writes end here with no copy and no thread hop), the
+    /// rest copied once and queued to the task.
+    pub fn write(&self, bufs: &[&[u8]]) -> io::Result<WriteOutcome> {
+        let total: usize = bufs.iter().map(|b| b.len()).sum();
+        self.touch();
+        let mut sent = 0;
+        if self.shared.queued_writes.load(Ordering::Acquire) == 0 {
+            let slices: Vec<IoSlice<'_>> = bufs.iter().map(|b| IoSlice::new(b)).collect();
+            // SAFETY: `with_fd` holds the fd lock for the duration of the call.
+            match self.with_fd(|fd| unsafe { sys::send_vectored(fd, &slices) }) {
+                Ok(n) => sent = n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+            if sent == total {
+                return Ok(WriteOutcome::Done);
+            }
+        }
+        let mut rest = Vec::with_capacity(total - sent);
+        let mut skip = sent;
+        for b in bufs {
+            if skip >= b.len() {
+                skip -= b.len();
+                continue;
+            }
+            rest.extend_from_slice(&b[skip..]);
+            skip = 0;
+        }
+        self.shared.queued_writes.fetch_add(1, Ordering::AcqRel);
+        self.send(ConnCmd::Write(rest));
+        Ok(WriteOutcome::Queued { sent })
+    }
+
+    /// Ends the writable side once queued writes are flushed; `ShutdownDone` follows.
+    pub fn shutdown(&self) {
+        self.send(ConnCmd::Shutdown);
+    }
+
+    /// Closes the socket. Idempotent; no event follows.
+    pub fn close(&self) {
+        self.send(ConnCmd::Close);
+    }
+
+    /// Closes with RST.
+    pub fn reset(&self) {
+        self.send(ConnCmd::Reset);
+    }
+
+    pub fn read_start(&self) {
+        self.shared.reading.store(true, Ordering::Release);
+        self.shared.wake.notify_one();
+    }
+
+    pub fn read_stop(&self) {
+        self.shared.reading.store(false, Ordering::Release);
+    }
+
+    /// JS has taken `n` delivered bytes off the reactor's hands; reading may resume.
+    pub fn consumed(&self, n: usize) {
+        let limit = self.shared.read_limit.load(Ordering::Relaxed);
+        let before = self.shared.inflight.fetch_sub(n, Ordering::AcqRel);
+        if before >= limit && before - n < limit {
+            self.shared.wake.notify_one();
+        }
+    }
+
+    /// Idle timeout in ms, 0 disables. Starts a fresh idle period, as node:net does.
+    pub fn set_timeout(&self, ms: u64) {
+        self.shared.timeout_ms.store(ms, Ordering::Release);
+        self.touch();
+        self.shared.wake.notify_one();
+    }
+
+    /// Records activity for the idle timer (Match node:net: a write call counts).
+    pub fn touch(&self) {
+        self.shared.activity.store(now_ms(), Ordering::Release);
+    }
+
+    pub fn set_nodelay(&self, on: bool) -> io::Result<()> {
+        // SAFETY: `with_fd` holds the fd lock for the duration of the call.
+        self.with_fd(|fd| unsafe { sys::set_nodelay(fd, on) })
+    }
+
+    pub fn set_keepalive(&self, on: bool, delay_secs: u32) -> io::Result<()> {
+        // SAFETY: as above.
+        self.with_fd(|fd| unsafe { sys::set_keepalive(fd, on, delay_secs) })
+    }
+
+    pub fn local_addr(&self) -> io::Result<SockAddr> {
+        // SAFETY: as above.
+        self.with_fd(|fd| unsafe { sys::local_addr(fd) })
+    }
+
+    pub fn peer_addr(&self) -> io::Result<SockAddr> {
+        // SAFETY: as above.
+        self.with_fd(|fd| unsafe { sys::peer_addr(fd) })
+    }
+
+    /// The descriptor while open (for tests and diagnostics).
+    pub fn raw_fd(&self) -> Option<RawFd> {
+        *self.fd_guard()
+    }
+}

@@ -1,0 +1,315 @@
+//! The task that drives one `Conn`: connect, then reads (while JS has read credit),
+//! queued writes, shutdown and close, until JS closes the socket.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::io::{self, IoSlice};
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use tokio::net::TcpSocket;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::conn::{Conn, ConnCmd};
+use crate::env::{ConnectTarget, EnvShared};
+use crate::event::{EventKind, Syscall};
+use crate::idle::IdleTimer;
+use crate::runtime::instant_at_ms;
+use crate::stream::Stream;
+use crate::sys;
+
+/// Bytes read per syscall at most. One read of this size per readiness event keeps
+/// syscalls per byte low for bulk transfers without a per-socket buffer: the buffer is
+/// per reactor thread, and the bytes are copied straight into the event batch.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// Reads per wake-up before going back through `select!`, so one busy socket cannot
+/// starve the others on the same thread.
+const READS_PER_TURN: usize = 4;
+
+/// Slices per `writev`: Linux's IOV_MAX is 1024; 64 covers any realistic queue.
+const WRITEV_SLICES: usize = 64;
+
+thread_local! {
+    static READ_BUF: RefCell<Vec<u8>> = RefCell::new(vec![0; READ_CHUNK]);
+}
+
+pub(crate) enum Start {
+    Connect(ConnectTarget),
+    /// Already connected (accepted): its fd is already published with `Conn::set_fd`.
+    Open(Stream),
+}
+
+enum Exit {
+    Close,
+    Reset,
+}
+
+pub(crate) async fn run(conn: Arc<Conn>, env: Arc<EnvShared>, mut rx: UnboundedReceiver<ConnCmd>, start: Start) {
+    let mut idle = IdleTimer::default();
+    let mut early = Vec::new();
+    let stream = match start {
+        Start::Open(stream) => stream,
+        Start::Connect(target) => match connect(&conn, &env, &mut rx, &mut idle, &mut early, target).await {
+            Some(stream) => {
+                conn.set_fd(Some(stream.raw_fd()));
+                conn.touch();
+                env.sink.push(conn.id(), EventKind::Connected, 0, 0);
+                stream
+            }
+            None => {
+                env.remove_conn(conn.id());
+                return;
+            }
+        },
+    };
+    let mut driver = Driver { conn: &conn, env: &env, stream: &stream, writes: WriteQueue::default(), idle };
+    let exit = driver.drive(&mut rx, early).await;
+    if let Exit::Reset = exit {
+        // SAFETY: the task still owns `stream`, so its descriptor is open.
+        let _ = unsafe { sys::set_linger_zero(stream.raw_fd()) };
+    }
+    // Unpublish the fd before the stream (and with it the fd) is dropped: from here on
+    // the JS thread gets EBADF instead of touching a closed or reused descriptor.
+    conn.set_fd(None);
+    drop(stream);
+    env.remove_conn(conn.id());
+}
+
+/// Connects, also watching for close and the idle timer. `None` if it failed (the error
+/// is reported) or JS closed the socket first.
+async fn connect(
+    conn: &Conn,
+    env: &EnvShared,
+    rx: &mut UnboundedReceiver<ConnCmd>,
+    idle: &mut IdleTimer,
+    early: &mut Vec<ConnCmd>,
+    target: ConnectTarget,
+) -> Option<Stream> {
+    let attempt = async {
+        match target {
+            ConnectTarget::Tcp { addr, local } => connect_tcp(addr, local).await.map(Stream::Tcp),
+        }
+    };
+    tokio::pin!(attempt);
+    loop {
+        let deadline = idle.deadline(&conn.shared);
+        tokio::select! {
+            result = &mut attempt => match result {
+                Ok(stream) => return Some(stream),
+                Err((e, syscall)) => {
+                    env.sink.push(conn.id(), EventKind::Error, sys::errno_of(&e), syscall as i32);
+                    return None;
+                }
+            },
+            cmd = rx.recv() => match cmd {
+                None | Some(ConnCmd::Close) | Some(ConnCmd::Reset) => return None,
+                // JS queues writes until 'connect'; keep any that come early, in order.
+                Some(other) => early.push(other),
+            },
+            _ = conn.shared.wake.notified() => {}
+            _ = sleep_until(deadline) => {
+                if idle.expired(&conn.shared) {
+                    env.sink.push(conn.id(), EventKind::Timeout, 0, 0);
+                }
+            }
+        }
+    }
+}
+
+async fn connect_tcp(addr: SocketAddr, local: Option<SocketAddr>) -> Result<tokio::net::TcpStream, (io::Error, Syscall)> {
+    let socket = if addr.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() }.map_err(|e| (e, Syscall::Connect))?;
+    if let Some(local) = local {
+        socket.bind(local).map_err(|e| (e, Syscall::Bind))?;
+    }
+    socket.connect(addr).await.map_err(|e| (e, Syscall::Connect))
+}
+
+async fn sleep_until(deadline_ms: Option<u64>) {
+    match deadline_ms {
+        Some(ms) => tokio::time::sleep_until(instant_at_ms(ms)).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Write requests not yet fully flushed, oldest first. Each entry is one request (the
+/// remainder of one `Conn::write`), so finishing an entry is one `WriteDone`.
+#[derive(Default)]
+struct WriteQueue {
+    requests: VecDeque<Vec<u8>>,
+    /// Bytes of the front request already written.
+    offset: usize,
+}
+
+struct Driver<'a> {
+    conn: &'a Conn,
+    env: &'a EnvShared,
+    stream: &'a Stream,
+    writes: WriteQueue,
+    idle: IdleTimer,
+}
+
+impl Driver<'_> {
+    async fn drive(&mut self, rx: &mut UnboundedReceiver<ConnCmd>, early: Vec<ConnCmd>) -> Exit {
+        let mut state = ReadWriteState::default();
+        for cmd in early {
+            if let Some(exit) = self.command(Some(cmd), &mut state) {
+                return exit;
+            }
+        }
+        loop {
+            let shared = &self.conn.shared;
+            let credit = shared.read_limit.load(Ordering::Relaxed).saturating_sub(shared.inflight.load(Ordering::Acquire));
+            let want_read = !state.read_done && credit > 0 && shared.reading.load(Ordering::Acquire);
+            let want_write = !self.writes.requests.is_empty() && !state.write_failed;
+            let deadline = self.idle.deadline(shared);
+            tokio::select! {
+                biased;
+                cmd = rx.recv() => {
+                    if let Some(exit) = self.command(cmd, &mut state) {
+                        return exit;
+                    }
+                }
+                ready = self.stream.writable(), if want_write => {
+                    if ready.is_ok() {
+                        self.flush(&mut state);
+                    }
+                }
+                ready = self.stream.readable(), if want_read => {
+                    if ready.is_ok() {
+                        self.read(credit, &mut state);
+                    }
+                }
+                _ = shared.wake.notified() => {}
+                _ = sleep_until(deadline) => {
+                    if self.idle.expired(shared) {
+                        self.env.sink.push(self.conn.id(), EventKind::Timeout, 0, 0);
+                    }
+                }
+            }
+            self.maybe_shutdown(&mut state);
+        }
+    }
+
+    fn command(&mut self, cmd: Option<ConnCmd>, state: &mut ReadWriteState) -> Option<Exit> {
+        match cmd {
+            None | Some(ConnCmd::Close) => return Some(Exit::Close),
+            Some(ConnCmd::Reset) => return Some(Exit::Reset),
+            Some(ConnCmd::Write(bytes)) => {
+                self.writes.requests.push_back(bytes);
+                if !state.write_failed {
+                    self.flush(state);
+                }
+            }
+            Some(ConnCmd::Shutdown) => state.shutdown_wanted = true,
+        }
+        self.maybe_shutdown(state);
+        None
+    }
+
+    /// Writes queued requests until the kernel pushes back.
+    fn flush(&mut self, state: &mut ReadWriteState) {
+        loop {
+            self.complete_finished_requests();
+            if self.writes.requests.is_empty() {
+                return;
+            }
+            let mut slices = Vec::with_capacity(WRITEV_SLICES.min(self.writes.requests.len()));
+            for (i, req) in self.writes.requests.iter().take(WRITEV_SLICES).enumerate() {
+                let start = if i == 0 { self.writes.offset } else { 0 };
+                slices.push(IoSlice::new(&req[start..]));
+            }
+            match self.stream.try_write_vectored(&slices) {
+                Ok(n) => {
+                    self.conn.touch();
+                    self.writes.offset += n;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    state.write_failed = true;
+                    self.writes.requests.clear();
+                    self.writes.offset = 0;
+                    self.conn.shared.queued_writes.store(0, Ordering::Release);
+                    self.env.sink.push(self.conn.id(), EventKind::Error, sys::errno_of(&e), Syscall::Write as i32);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Pops every request the offset has passed, reporting each as done.
+    fn complete_finished_requests(&mut self) {
+        while let Some(front) = self.writes.requests.front() {
+            if self.writes.offset < front.len() {
+                break;
+            }
+            self.writes.offset -= front.len();
+            let len = front.len();
+            self.writes.requests.pop_front();
+            // Count the request out before JS hears of it: once JS sees the last
+            // WriteDone it may write directly again.
+            self.conn.shared.queued_writes.fetch_sub(1, Ordering::AcqRel);
+            self.env.sink.push(self.conn.id(), EventKind::WriteDone, len as u32 as i32, 0);
+        }
+    }
+
+    fn read(&mut self, credit: usize, state: &mut ReadWriteState) {
+        let id = self.conn.id();
+        READ_BUF.with(|buf| {
+            let mut buf = buf.borrow_mut();
+            let mut credit = credit;
+            for _ in 0..READS_PER_TURN {
+                let want = credit.min(buf.len());
+                match self.stream.try_read(&mut buf[..want]) {
+                    Ok(0) => {
+                        state.read_done = true;
+                        self.env.sink.push(id, EventKind::Eof, 0, 0);
+                        return;
+                    }
+                    Ok(n) => {
+                        self.conn.shared.inflight.fetch_add(n, Ordering::AcqRel);
+                        self.conn.touch();
+                        self.env.sink.data(id, &buf[..n]);
+                        credit -= n;
+                        // A short read means the kernel buffer is empty for now.
+                        if n < want || credit == 0 {
+                            return;
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        state.read_done = true;
+                        self.env.sink.push(id, EventKind::Error, sys::errno_of(&e), Syscall::Read as i32);
+                        return;
+                    }
+                }
+            }
+        });
+    }
+
+    /// Match node:net: `end()` shuts the write side down only after every queued byte
+    /// is out, and its callback waits for the shutdown.
+    fn maybe_shutdown(&mut self, state: &mut ReadWriteState) {
+        if !state.shutdown_wanted || state.shutdown_done || !self.writes.requests.is_empty() {
+            return;
+        }
+        state.shutdown_done = true;
+        // SAFETY: the task owns `stream`, so its descriptor is open.
+        let errno = match unsafe { sys::shutdown_write(self.stream.raw_fd()) } {
+            Ok(()) => 0,
+            Err(e) => sys::errno_of(&e),
+        };
+        self.env.sink.push(self.conn.id(), EventKind::ShutdownDone, errno, 0);
+    }
+}
+
+#[derive(Default)]
+struct ReadWriteState {
+    read_done: bool,
+    write_failed: bool,
+    shutdown_wanted: bool,
+    shutdown_done: bool,
+}

@@ -1,0 +1,45 @@
+//! rsnet-reactor: the I/O core of rsnet. It owns every socket, and knows nothing of
+//! JavaScript: it is driven by method calls on [`Env`] and reports through batches of
+//! fixed-size event records.
+//!
+//! Layout, one concept per file:
+//!
+//! * `runtime`  — the process-wide tokio runtime (its own thread(s)) and the ms clock.
+//! * `env`      — [`Env`]: one per JS environment (main thread, each worker): its id
+//!                space, its registry of live handles, its event sink.
+//! * `event`    — the event record format shared with `src/dispatch.ts`.
+//! * `sink`     — [`EventSink`]: appends records to the pending batch and wakes the
+//!                consumer exactly once per empty→non-empty transition.
+//! * `stream`   — [`Stream`]: a connected TCP or Unix stream, one type for the reactor.
+//! * `conn`     — [`Conn`]: a connected (or connecting) socket, shared between the JS
+//!                thread (try-write, socket options) and its reactor task.
+//! * `conn_task`— the task that drives one `Conn`: connect, reads under read credit,
+//!                queued writes, shutdown, close.
+//! * `idle`     — the idle timer of `socket.setTimeout()`, owned by the conn task.
+//! * `listener` — [`Listener`]: a listening socket and its accept task.
+//! * `sys`      — the few raw syscalls the standard library does not expose.
+//!
+//! Threads: the JS thread calls into `Env`/`Conn`/`Listener` directly for anything that
+//! is one non-blocking syscall (bind+listen, a first write, setsockopt, getsockname);
+//! everything that waits (connect, read, the rest of a write, accept, timers) runs as a
+//! task on the runtime. A handle's descriptor is closed only by its task, under the
+//! handle's `fd` lock, so a syscall from the JS thread can never hit a reused fd.
+
+mod conn;
+mod conn_task;
+mod env;
+mod event;
+mod idle;
+mod listener;
+mod runtime;
+mod sink;
+mod stream;
+mod sys;
+
+pub use conn::{Conn, WriteOutcome};
+pub use env::{ConnectTarget, Env, ListenOptions};
+pub use event::{EventKind, Syscall, RECORD_WORDS};
+pub use listener::Listener;
+pub use runtime::set_io_threads;
+pub use sink::{Batch, Wake};
+pub use stream::SockAddr;

@@ -1,0 +1,107 @@
+//! A listening socket: bound and listening synchronously on the JS thread (so errors
+//! such as EADDRINUSE are known at `listen()` time, as in node:net), then handed to
+//! an accept task on the reactor.
+
+use std::io;
+use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+use crate::conn::Conn;
+use crate::conn_task::{self, Start};
+use crate::env::EnvShared;
+use crate::event::{EventKind, Syscall};
+use crate::stream::{SockAddr, Stream};
+use crate::sys;
+
+/// How long the accept loop rests after a failed accept (EMFILE, ENFILE, ENOBUFS):
+/// retrying at once would spin on the same error while nothing can have changed.
+const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(50);
+
+pub struct Listener {
+    id: u32,
+    /// `Some` while the accept task holds the open listener (see `Conn`'s `fd`).
+    fd: Mutex<Option<RawFd>>,
+    closing: AtomicBool,
+    wake: Notify,
+}
+
+impl Listener {
+    pub(crate) fn new(id: u32, fd: RawFd) -> Arc<Listener> {
+        Arc::new(Listener { id, fd: Mutex::new(Some(fd)), closing: AtomicBool::new(false), wake: Notify::new() })
+    }
+
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    fn fd_guard(&self) -> MutexGuard<'_, Option<RawFd>> {
+        self.fd.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Stops accepting at once and closes the socket. No event follows.
+    pub fn close(&self) {
+        if self.closing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        if let Some(fd) = *self.fd_guard() {
+            // SAFETY: the fd lock is held, so the accept task cannot close `fd` meanwhile.
+            unsafe { sys::stop_listening(fd) };
+        }
+        self.wake.notify_one();
+    }
+
+    pub fn local_addr(&self) -> io::Result<SockAddr> {
+        match *self.fd_guard() {
+            // SAFETY: the fd lock is held for the duration of the call.
+            Some(fd) => unsafe { sys::local_addr(fd) },
+            None => Err(io::Error::from_raw_os_error(libc::EBADF)),
+        }
+    }
+}
+
+pub(crate) struct AcceptOptions {
+    /// Accepted sockets start with reading off (`pauseOnConnect`).
+    pub pause_on_connect: bool,
+}
+
+pub(crate) async fn accept_loop(listener: Arc<Listener>, env: Arc<EnvShared>, tcp: TcpListener, opts: AcceptOptions) {
+    loop {
+        if listener.closing.load(Ordering::Acquire) {
+            break;
+        }
+        tokio::select! {
+            _ = listener.wake.notified() => {}
+            accepted = tcp.accept() => match accepted {
+                Ok((stream, _peer)) => {
+                    if listener.closing.load(Ordering::Acquire) {
+                        break;
+                    }
+                    let stream = Stream::Tcp(stream);
+                    let id = env.next_id();
+                    let (conn, rx) = Conn::new(id, !opts.pause_on_connect);
+                    // Published before JS hears of the socket, so options JS applies on
+                    // 'connection' (noDelay, keepAlive) reach the fd.
+                    conn.set_fd(Some(stream.raw_fd()));
+                    env.insert_conn(conn.clone());
+                    env.sink.push(listener.id, EventKind::Accepted, id as i32, 0);
+                    tokio::spawn(conn_task::run(conn, env.clone(), rx, Start::Open(stream)));
+                }
+                Err(e) => {
+                    if listener.closing.load(Ordering::Acquire) {
+                        break;
+                    }
+                    env.sink.push(listener.id, EventKind::Error, sys::errno_of(&e), Syscall::Accept as i32);
+                    tokio::time::sleep(ACCEPT_ERROR_BACKOFF).await;
+                }
+            }
+        }
+    }
+    *listener.fd_guard() = None;
+    drop(tcp);
+    env.remove_listener(listener.id);
+}
