@@ -49,7 +49,7 @@ impl Binding {
     pub fn new(env: Env, on_events: Function<'_, (), ()>) -> Result<Self> {
         // SAFETY: both handles come from the current call.
         let waker = unsafe { TsfnWaker::create(env.raw(), on_events.raw())? };
-        let reactor_env = Arc::new(ReactorEnv::new(Box::new(WakeRef(waker.clone()))));
+        let reactor_env = Arc::new(ReactorEnv::new(Box::new(waker.clone())));
         let cleanup = (reactor_env.clone(), waker.clone());
         // Registered after the threadsafe function, so it runs before Node's own
         // cleanup of that function (see wake.rs).
@@ -131,15 +131,6 @@ impl Binding {
     #[napi(js_name = "handleCount", catch_unwind)]
     pub fn handle_count(&self) -> u32 {
         self.env.handle_count() as u32
-    }
-}
-
-/// Lets the reactor hold the waker as a `Box<dyn Wake>` while the binding keeps an Arc.
-struct WakeRef(Arc<TsfnWaker>);
-
-impl rsnet_reactor::Wake for WakeRef {
-    fn wake(&self) {
-        self.0.wake();
     }
 }
 

@@ -114,7 +114,8 @@ impl Env {
     /// Starts connecting; `Connected` or an `Error` (syscall connect or bind) follows.
     pub fn connect(&self, target: ConnectTarget) -> Arc<Conn> {
         let id = self.shared.next_id();
-        let (conn, rx) = Conn::new(id, true);
+        // Reading starts when JS first asks (`_read`), as with libuv's readStart.
+        let (conn, rx) = Conn::new(id, false);
         self.shared.insert_conn(conn.clone());
         runtime().spawn(conn_task::run(conn.clone(), self.shared.clone(), rx, Start::Connect(target)));
         conn

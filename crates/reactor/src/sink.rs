@@ -81,3 +81,10 @@ impl EventSink {
         std::mem::take(&mut p.batch)
     }
 }
+
+/// Lets a waker be shared: the reactor holds one `Arc`, its creator another.
+impl<T: Wake + ?Sized> Wake for std::sync::Arc<T> {
+    fn wake(&self) {
+        (**self).wake();
+    }
+}

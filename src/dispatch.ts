@@ -1,0 +1,70 @@
+// Decodes event batches from the reactor and routes each record to the object that
+// owns its id. One Binding (and so one threadsafe function) per JS environment: this
+// module is loaded once per main thread or worker, which is exactly that scope.
+
+import { Binding, RECORD_WORDS, EV_DATA } from './native';
+
+/** What a Socket or Server implements to receive its events. */
+export interface EventTarget {
+  _onNativeEvent(kind: number, a: number, b: number, chunk: Buffer | undefined): void;
+}
+
+const targets = new Map<number, EventTarget>();
+
+/**
+ * Reads below this size are copied out of the batch buffer, so that a small chunk kept
+ * by the user does not pin a large batch in memory.
+ */
+const COPY_BELOW = 4096;
+const LARGE_BATCH = 256 * 1024;
+
+function drain(): void {
+  let batch;
+  while ((batch = binding.poll()) !== null) {
+    const records: Int32Array = batch.records;
+    const data: Buffer | null = batch.data;
+    const copySmall = data !== null && data.length >= LARGE_BATCH;
+    let offset = 0;
+    for (let i = 0; i < records.length; i += RECORD_WORDS) {
+      const id = records[i];
+      const kind = records[i + 1];
+      const a = records[i + 2];
+      const b = records[i + 3];
+      let chunk: Buffer | undefined;
+      if (kind === EV_DATA) {
+        chunk = data!.subarray(offset, offset + a);
+        if (copySmall && a < COPY_BELOW) chunk = Buffer.from(chunk);
+        offset += a;
+      }
+      const target = targets.get(id);
+      // Events for a handle JS has already closed are stale: drop them.
+      if (target !== undefined) target._onNativeEvent(kind, a, b, chunk);
+    }
+  }
+}
+
+export const binding = new Binding(drain);
+
+export function register(id: number, target: EventTarget): void {
+  targets.set(id, target);
+}
+
+export function unregister(id: number): void {
+  targets.delete(id);
+}
+
+// Liveness. Match node:net: an open, ref'd server or socket keeps the process alive,
+// nothing else does. The threadsafe function is created unref'd and is ref'd exactly
+// while at least one such handle exists.
+const refHolders = new Set<object>();
+
+export function holdRef(owner: object): void {
+  if (refHolders.has(owner)) return;
+  refHolders.add(owner);
+  if (refHolders.size === 1) binding.setRef(true);
+}
+
+export function releaseRef(owner: object): void {
+  if (!refHolders.delete(owner)) return;
+  if (refHolders.size === 0) binding.setRef(false);
+}

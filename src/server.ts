@@ -1,0 +1,312 @@
+// net.Server: an EventEmitter over a reactor-owned listening socket.
+//
+// Constructor-function style for the same reason as Socket (see socket.ts).
+
+import { EventEmitter } from 'events';
+import * as dns from 'dns';
+import { promisify } from 'util';
+import { getDefaultHighWaterMark } from 'stream';
+
+import { binding, register, unregister, holdRef, releaseRef } from './dispatch';
+import { EV_ACCEPTED, EV_ERROR, SYSCALL_NAMES } from './native';
+import { socketForAccepted, kServerSocket } from './socket';
+import {
+  errnoException,
+  uvExceptionWithHostPort,
+  ERR_INVALID_ARG_TYPE,
+  ERR_INVALID_ARG_VALUE,
+  ERR_SERVER_ALREADY_LISTEN,
+  ERR_SERVER_NOT_RUNNING,
+} from './errors';
+import { normalizeConnectArgs } from './normalize';
+import { validateNumber, validatePort } from './validate';
+
+const EADDRINUSE = 98;
+const EBADF = 9;
+const DEFAULT_IPV4_ADDR = '0.0.0.0';
+const DEFAULT_IPV6_ADDR = '::';
+/** Match node:net: 511, which the kernel rounds up to a 512-entry queue. */
+const DEFAULT_BACKLOG = 511;
+
+export function Server(this: any, options?: any, connectionListener?: any): any {
+  if (!(this instanceof Server)) return new (Server as any)(options, connectionListener);
+  EventEmitter.call(this);
+
+  if (typeof options === 'function') {
+    connectionListener = options;
+    options = {};
+    this.on('connection', connectionListener);
+  } else if (options == null || typeof options === 'object') {
+    options = { ...options };
+    if (typeof connectionListener === 'function') this.on('connection', connectionListener);
+  } else {
+    throw new ERR_INVALID_ARG_TYPE('options', 'Object', options);
+  }
+  if (typeof options.keepAliveInitialDelay !== 'undefined') {
+    validateNumber(options.keepAliveInitialDelay, 'options.keepAliveInitialDelay');
+    if (options.keepAliveInitialDelay < 0) options.keepAliveInitialDelay = 0;
+  }
+  if (typeof options.highWaterMark !== 'undefined') {
+    validateNumber(options.highWaterMark, 'options.highWaterMark');
+    if (options.highWaterMark < 0) options.highWaterMark = getDefaultHighWaterMark(false);
+  }
+
+  this._connections = 0;
+  this._handle = null;
+  this._usingWorkers = false;
+  this._workers = [];
+  this._unref = false;
+  this._listeningId = 1;
+
+  this.allowHalfOpen = options.allowHalfOpen || false;
+  this.pauseOnConnect = !!options.pauseOnConnect;
+  this.noDelay = Boolean(options.noDelay);
+  this.keepAlive = Boolean(options.keepAlive);
+  this.keepAliveInitialDelay = ~~(options.keepAliveInitialDelay / 1000);
+  this.highWaterMark = options.highWaterMark ?? getDefaultHighWaterMark(false);
+}
+Object.setPrototypeOf(Server.prototype, EventEmitter.prototype);
+Object.setPrototypeOf(Server, EventEmitter);
+
+const proto = Server.prototype as any;
+
+function toNumber(x: any): number | false {
+  return (x = Number(x)) >= 0 ? x : false;
+}
+
+proto.listen = function listen(this: any, ...args: any[]) {
+  const normalized = normalizeConnectArgs(args);
+  let options = normalized[0];
+  const cb = normalized[1];
+
+  if (this._handle) throw new ERR_SERVER_ALREADY_LISTEN();
+  if (cb !== null) this.once('listening', cb);
+
+  // (handle, backlog) or (path, backlog) or (port, backlog), or (port, host, backlog)
+  const backlogFromArgs = toNumber(args.length > 1 && args[1]) || toNumber(args.length > 2 && args[2]);
+
+  options = options._handle || options.handle || options;
+  const ipv6Only = Boolean(options.ipv6Only);
+  // A newer listen() makes an older one's pending lookup moot.
+  this._listeningId++;
+
+  if (typeof options.fd === 'number' && options.fd >= 0) {
+    throw new Error('rsnet: listen({ fd }) is not implemented yet');
+  }
+
+  // listen(), listen(null), listen(cb), listen({ port: undefined }): any free port.
+  if (
+    args.length === 0 ||
+    typeof args[0] === 'function' ||
+    (typeof options.port === 'undefined' && 'port' in options) ||
+    options.port === null
+  ) {
+    options.port = 0;
+  }
+
+  if (typeof options.port === 'number' || typeof options.port === 'string') {
+    validatePort(options.port, 'options.port');
+    const backlog = options.backlog || backlogFromArgs;
+    if (options.host) lookupAndListen(this, options.port | 0, options.host, backlog, ipv6Only);
+    else setupListenHandle(this, null, options.port | 0, 4, backlog, ipv6Only);
+    return this;
+  }
+
+  if (options.path) {
+    throw new Error('rsnet: listening on a Unix-domain socket path is not implemented yet');
+  }
+
+  if (!('port' in options || 'path' in options)) {
+    throw new ERR_INVALID_ARG_VALUE('options', options, 'must have the property "port" or "path"');
+  }
+  throw new ERR_INVALID_ARG_VALUE('options', options);
+};
+
+function lookupAndListen(self: any, port: number, address: string, backlog: any, ipv6Only: boolean): void {
+  const listeningId = self._listeningId;
+  dns.lookup(address, function doListen(err: any, ip: string, addressType: number) {
+    if (listeningId !== self._listeningId) return;
+    if (err) {
+      self.emit('error', err);
+    } else {
+      setupListenHandle(self, ip, port, ip ? addressType : 4, backlog, ipv6Only);
+    }
+  });
+}
+
+function setupListenHandle(
+  self: any,
+  address: string | null,
+  port: number,
+  addressType: number,
+  backlog: any,
+  ipv6Only: boolean,
+): void {
+  const listen = (host: string) =>
+    binding.listenTcp(host, port, backlog || DEFAULT_BACKLOG, ipv6Only, self.pauseOnConnect);
+  let result: any;
+  if (!address) {
+    // Match node:net: no host means the IPv6 wildcard (dual stack), falling back to
+    // IPv4 when IPv6 is not there. libuv reports EADDRINUSE at listen(), not bind(), so
+    // that error does not fall back: it is reported for '::'.
+    result = listen(DEFAULT_IPV6_ADDR);
+    if (typeof result === 'number' && result !== EADDRINUSE) {
+      address = DEFAULT_IPV4_ADDR;
+      addressType = 4;
+      result = listen(address);
+    } else {
+      address = DEFAULT_IPV6_ADDR;
+      addressType = 6;
+    }
+  } else {
+    result = listen(address);
+  }
+  if (typeof result === 'number') {
+    const error = uvExceptionWithHostPort(result, 'listen', address, port);
+    process.nextTick(emitErrorNT, self, error);
+    return;
+  }
+  self._handle = result;
+  register(result.id, self);
+  self._connectionKey = `${addressType}:${address}:${port}`;
+  if (!self._unref) holdRef(self);
+  process.nextTick(emitListeningNT, self);
+}
+
+function emitErrorNT(self: any, err: Error): void {
+  self.emit('error', err);
+}
+
+function emitListeningNT(self: any): void {
+  // The server may have been closed in the same tick.
+  if (self._handle) self.emit('listening');
+}
+
+proto._onNativeEvent = function _onNativeEvent(this: any, kind: number, a: number, b: number) {
+  if (kind === EV_ACCEPTED) onConnection(this, a);
+  else if (kind === EV_ERROR) this.emit('error', errnoException(a, SYSCALL_NAMES[b] || 'accept'));
+};
+
+function onConnection(self: any, id: number): void {
+  const native = binding.accepted(id);
+  if (!native) return;
+  if (self.maxConnections != null && self._connections >= self.maxConnections) {
+    // Match node:net: the excess connection is closed at once, after a 'drop' event
+    // describing it.
+    const data = Object.create(null);
+    const local = native.localAddress();
+    const remote = native.remoteAddress();
+    data.localAddress = local?.address;
+    data.localPort = local?.port;
+    data.localFamily = local?.family;
+    data.remoteAddress = remote?.address;
+    data.remotePort = remote?.port;
+    data.remoteFamily = remote?.family;
+    self.emit('drop', data);
+    native.close();
+    return;
+  }
+  const socket = socketForAccepted(native, {
+    allowHalfOpen: self.allowHalfOpen,
+    pauseOnCreate: self.pauseOnConnect,
+    readable: true,
+    writable: true,
+    readableHighWaterMark: self.highWaterMark,
+    writableHighWaterMark: self.highWaterMark,
+  });
+  if (self.noDelay) socket.setNoDelay(true);
+  if (self.keepAlive) socket.setKeepAlive(true, self.keepAliveInitialDelay * 1000);
+  self._connections++;
+  socket.server = self;
+  socket._server = self;
+  socket[kServerSocket] = true;
+  self.emit('connection', socket);
+}
+
+proto.address = function address(this: any) {
+  if (this._handle) {
+    const out = this._handle.address();
+    if (!out) throw errnoException(EBADF, 'address');
+    return out;
+  }
+  if (this._pipeName) return this._pipeName;
+  return null;
+};
+
+Object.defineProperty(proto, 'listening', {
+  get() {
+    return !!(this._handle && this._connectionKey);
+  },
+  configurable: true,
+  enumerable: true,
+});
+
+// The old API node:net dropped: the live connection count as a property.
+Object.defineProperty(proto, 'connections', {
+  get() {
+    return this._connections;
+  },
+  set(value: number) {
+    this._connections = value;
+  },
+  configurable: true,
+  enumerable: true,
+});
+
+proto.getConnections = function getConnections(this: any, cb: (err: Error | null, n: number) => void) {
+  process.nextTick(cb, null, this._connections);
+  return this;
+};
+
+proto.close = function close(this: any, cb?: (err?: Error) => void) {
+  if (typeof cb === 'function') {
+    if (!this._handle) {
+      this.once('close', function () {
+        cb(new ERR_SERVER_NOT_RUNNING());
+      });
+    } else {
+      this.once('close', cb);
+    }
+  }
+  if (this._handle) {
+    unregister(this._handle.id);
+    this._handle.close();
+    this._handle = null;
+    releaseRef(this);
+  }
+  this._emitCloseIfDrained();
+  return this;
+};
+
+proto._emitCloseIfDrained = function _emitCloseIfDrained(this: any) {
+  if (this._handle || this._connections) return;
+  process.nextTick(emitCloseNT, this);
+};
+
+function emitCloseNT(self: any): void {
+  self.emit('close');
+}
+
+proto.ref = function ref(this: any) {
+  this._unref = false;
+  if (this._handle) holdRef(this);
+  return this;
+};
+
+proto.unref = function unref(this: any) {
+  this._unref = true;
+  releaseRef(this);
+  return this;
+};
+
+proto[EventEmitter.captureRejectionSymbol] = function (this: any, err: Error, event: string, sock: any) {
+  if (event === 'connection') sock.destroy(err);
+  else this.emit('error', err);
+};
+
+if ((Symbol as any).asyncDispose) {
+  proto[(Symbol as any).asyncDispose] = async function (this: any) {
+    if (!this._handle) return;
+    return promisify(this.close).call(this);
+  };
+}

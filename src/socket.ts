@@ -1,0 +1,839 @@
+// net.Socket: a stream.Duplex over a reactor-owned TCP socket.
+//
+// Written in the constructor-function style node:net itself uses, so that old code
+// doing `net.Socket.call(this)` + `util.inherits` keeps working, and `net.Socket()`
+// without `new` returns a socket, as it does in node:net.
+
+import * as stream from 'stream';
+import * as dns from 'dns';
+
+import { TcpHandle } from './tcp_handle';
+import { binding } from './dispatch';
+import {
+  EV_CONNECTED,
+  EV_DATA,
+  EV_EOF,
+  EV_ERROR,
+  EV_WRITE_DONE,
+  EV_TIMEOUT,
+  EV_SHUTDOWN_DONE,
+  SYSCALL_NAMES,
+} from './native';
+import {
+  errnoException,
+  exceptionWithHostPort,
+  nodeAggregateError,
+  ERR_INVALID_ARG_TYPE,
+  ERR_INVALID_ARG_VALUE,
+  ERR_INVALID_IP_ADDRESS,
+  ERR_INVALID_ADDRESS_FAMILY,
+  ERR_SOCKET_CLOSED,
+  ERR_SOCKET_CLOSED_BEFORE_CONNECTION,
+  ERR_SOCKET_CONNECTION_TIMEOUT,
+  genericNodeError,
+} from './errors';
+import { isIP } from './ip';
+import { normalizeConnectArgs, normalizedArgsSymbol } from './normalize';
+import {
+  validateNumber,
+  validatePort,
+  validateFunction,
+  validateBoolean,
+  validateInt32,
+  getTimerDuration,
+} from './validate';
+
+const ENOTCONN = 107;
+const DEFAULT_IPV4_ADDR = '0.0.0.0';
+const DEFAULT_IPV6_ADDR = '::';
+
+const kSetNoDelay = Symbol('kSetNoDelay');
+const kSetKeepAlive = Symbol('kSetKeepAlive');
+const kSetKeepAliveInitialDelay = Symbol('kSetKeepAliveInitialDelay');
+const kBytesRead = Symbol('kBytesRead');
+const kBytesWritten = Symbol('kBytesWritten');
+const kConnectRequest = Symbol('kConnectRequest');
+const kNoHandleTimer = Symbol('kNoHandleTimer');
+export const kServerSocket = Symbol('kServerSocket');
+
+/** The destination of the connect in flight, for its error message. */
+interface ConnectRequest {
+  address: string;
+  port: number;
+  addressType: number;
+  localAddress?: string;
+  localPort?: number;
+  /** Happy-eyeballs state when the host resolved to several addresses. */
+  multiple?: { addresses: { address: string; family: number }[]; current: number; errors: Error[] };
+}
+
+let autoSelectFamilyDefault = true;
+let autoSelectFamilyAttemptTimeoutDefault = 250;
+
+export function getDefaultAutoSelectFamily(): boolean {
+  return autoSelectFamilyDefault;
+}
+export function setDefaultAutoSelectFamily(value: boolean): void {
+  validateBoolean(value, 'value');
+  autoSelectFamilyDefault = value;
+}
+export function getDefaultAutoSelectFamilyAttemptTimeout(): number {
+  return autoSelectFamilyAttemptTimeoutDefault;
+}
+export function setDefaultAutoSelectFamilyAttemptTimeout(value: number): void {
+  validateInt32(value, 'value', 1);
+  // Match node:net: values below 10 ms are raised to 10.
+  autoSelectFamilyAttemptTimeoutDefault = value < 10 ? 10 : value;
+}
+
+export function Socket(this: any, options?: any): any {
+  if (!(this instanceof Socket)) return new (Socket as any)(options);
+  if (options?.objectMode) {
+    throw new ERR_INVALID_ARG_VALUE('options.objectMode', options.objectMode, 'is not supported');
+  } else if (options?.readableObjectMode || options?.writableObjectMode) {
+    throw new ERR_INVALID_ARG_VALUE(
+      `options.${options.readableObjectMode ? 'readableObjectMode' : 'writableObjectMode'}`,
+      options.readableObjectMode || options.writableObjectMode,
+      'is not supported',
+    );
+  }
+  if (typeof options?.keepAliveInitialDelay !== 'undefined') {
+    validateNumber(options.keepAliveInitialDelay, 'options.keepAliveInitialDelay');
+    if (options.keepAliveInitialDelay < 0) options.keepAliveInitialDelay = 0;
+  }
+
+  this.connecting = false;
+  this._hadError = false;
+  this._handle = null;
+  this._parent = null;
+  this._host = null;
+  this[kConnectRequest] = null;
+  this[kNoHandleTimer] = null;
+
+  if (typeof options === 'number') options = { fd: options };
+  else options = { ...options };
+
+  // Match node:net: half-open is off by default, 'close' is emitted by the socket
+  // itself (after the handle closes), and strings reach _write undecoded.
+  options.allowHalfOpen = Boolean(options.allowHalfOpen);
+  options.emitClose = false;
+  options.autoDestroy = true;
+  options.decodeStrings = false;
+  stream.Duplex.call(this, options);
+
+  if (options.handle) {
+    this._handle = options.handle;
+  } else if (options.fd !== undefined) {
+    throw new Error('rsnet: new Socket({ fd }) is not implemented yet');
+  }
+
+  this[kSetNoDelay] = Boolean(options.noDelay);
+  this[kSetKeepAlive] = Boolean(options.keepAlive);
+  this[kSetKeepAliveInitialDelay] = ~~(options.keepAliveInitialDelay / 1000);
+
+  this.on('end', onReadableStreamEnd);
+
+  this._pendingData = null;
+  this._pendingEncoding = '';
+
+  if (this._handle && options.readable !== false) {
+    if (options.pauseOnCreate) {
+      this._handle.reading = false;
+      this._handle.readStop();
+      this.readableFlowing = false;
+    } else if (!options.manualStart) {
+      this.read(0);
+    }
+  }
+
+  this.server = null;
+  this._server = null;
+  this[kBytesRead] = 0;
+  this[kBytesWritten] = 0;
+}
+Object.setPrototypeOf(Socket.prototype, stream.Duplex.prototype);
+Object.setPrototypeOf(Socket, stream.Duplex);
+
+const proto = Socket.prototype as any;
+
+// Match node:net: after the peer's FIN, a socket without allowHalfOpen refuses writes
+// that come after its own end() was queued.
+function onReadableStreamEnd(this: any): void {
+  if (!this.allowHalfOpen) this.write = writeAfterFIN;
+}
+
+function writeAfterFIN(this: any, chunk: any, encoding?: any, cb?: any): boolean {
+  if (!this.writableEnded) {
+    return (stream.Duplex.prototype.write as any).call(this, chunk, encoding, cb);
+  }
+  if (typeof encoding === 'function') {
+    cb = encoding;
+    encoding = null;
+  }
+  const er = genericNodeError('This socket has been ended by the other party', { code: 'EPIPE' });
+  if (typeof cb === 'function') process.nextTick(cb, er);
+  this.destroy(er);
+  return false;
+}
+
+Object.defineProperty(proto, '_connecting', {
+  get() {
+    return this.connecting;
+  },
+});
+
+Object.defineProperty(proto, 'pending', {
+  get() {
+    return !this._handle || this.connecting;
+  },
+  configurable: true,
+});
+
+Object.defineProperty(proto, 'readyState', {
+  get() {
+    if (this.connecting) return 'opening';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable && !this.writable) return 'readOnly';
+    if (!this.readable && this.writable) return 'writeOnly';
+    return 'closed';
+  },
+});
+
+Object.defineProperty(proto, 'bufferSize', {
+  get() {
+    if (this._handle) return this.writableLength;
+    return undefined;
+  },
+});
+
+proto.setTimeout = function setTimeout(this: any, msecs: any, callback?: any) {
+  if (this.destroyed) return this;
+  this.timeout = msecs;
+  msecs = getTimerDuration(msecs, 'msecs');
+  clearNoHandleTimer(this);
+  if (this._handle) this._handle.setTimeout(0);
+  if (msecs === 0) {
+    if (callback !== undefined) {
+      validateFunction(callback, 'callback');
+      this.removeListener('timeout', callback);
+    }
+  } else {
+    if (this._handle) {
+      this._handle.setTimeout(msecs);
+    } else {
+      // No handle yet: a plain unref'd timer, as node:net's is.
+      const timer = setTimeout(() => {
+        this[kNoHandleTimer] = null;
+        this._onTimeout();
+      }, msecs);
+      timer.unref();
+      this[kNoHandleTimer] = timer;
+    }
+    if (callback !== undefined) {
+      validateFunction(callback, 'callback');
+      this.once('timeout', callback);
+    }
+  }
+  return this;
+};
+
+function clearNoHandleTimer(socket: any): void {
+  if (socket[kNoHandleTimer]) {
+    clearTimeout(socket[kNoHandleTimer]);
+    socket[kNoHandleTimer] = null;
+  }
+}
+
+proto._onTimeout = function _onTimeout(this: any) {
+  this.emit('timeout');
+};
+
+/** Records activity for the idle timer (node:net's name for it). */
+proto._unrefTimer = function _unrefTimer(this: any) {
+  for (let s = this; s !== null; s = s._parent) {
+    if (s._handle) s._handle.touch();
+  }
+};
+
+proto.setNoDelay = function setNoDelay(this: any, enable?: any) {
+  // Match node:net: no argument means true.
+  enable = Boolean(enable === undefined ? true : enable);
+  if (!this._handle) {
+    this[kSetNoDelay] = enable;
+    return this;
+  }
+  if (enable !== this[kSetNoDelay]) {
+    this[kSetNoDelay] = enable;
+    this._handle.setNoDelay(enable);
+  }
+  return this;
+};
+
+proto.setKeepAlive = function setKeepAlive(this: any, enable?: any, initialDelayMsecs?: any) {
+  enable = Boolean(enable);
+  const initialDelay = ~~(initialDelayMsecs / 1000);
+  if (!this._handle) {
+    this[kSetKeepAlive] = enable;
+    this[kSetKeepAliveInitialDelay] = initialDelay;
+    return this;
+  }
+  if (enable !== this[kSetKeepAlive] || (enable && this[kSetKeepAliveInitialDelay] !== initialDelay)) {
+    this[kSetKeepAlive] = enable;
+    this[kSetKeepAliveInitialDelay] = initialDelay;
+    this._handle.setKeepAlive(enable, initialDelay);
+  }
+  return this;
+};
+
+proto.address = function address(this: any) {
+  return this._getsockname();
+};
+
+proto._getsockname = function _getsockname(this: any) {
+  if (!this._handle || this.connecting) return {};
+  if (!this._sockname) {
+    const out = this._handle.getsockname();
+    if (!out) return {};
+    this._sockname = out;
+  }
+  return this._sockname;
+};
+
+proto._getpeername = function _getpeername(this: any) {
+  if (!this._handle || this.connecting) return this._peername || {};
+  if (!this._peername) {
+    const out = this._handle.getpeername();
+    if (!out) return {};
+    this._peername = out;
+  }
+  return this._peername;
+};
+
+function protoGetter(name: string, getter: (this: any) => any): void {
+  Object.defineProperty(proto, name, { configurable: false, enumerable: true, get: getter });
+}
+
+protoGetter('remoteAddress', function (this: any) {
+  return this._getpeername().address;
+});
+protoGetter('remoteFamily', function (this: any) {
+  return this._getpeername().family;
+});
+protoGetter('remotePort', function (this: any) {
+  return this._getpeername().port;
+});
+protoGetter('localAddress', function (this: any) {
+  return this._getsockname().address;
+});
+protoGetter('localPort', function (this: any) {
+  return this._getsockname().port;
+});
+protoGetter('localFamily', function (this: any) {
+  return this._getsockname().family;
+});
+protoGetter('bytesRead', function (this: any) {
+  return this._handle ? this._handle.bytesRead : this[kBytesRead];
+});
+protoGetter('bytesWritten', function (this: any) {
+  let bytes = this._handle ? this._handle.bytesWritten : this[kBytesWritten];
+  const data = this._pendingData;
+  const encoding = this._pendingEncoding;
+  const writableBuffer = this.writableBuffer;
+  if (!writableBuffer) return undefined;
+  for (const el of writableBuffer) {
+    bytes += el.chunk instanceof Buffer ? el.chunk.length : Buffer.byteLength(el.chunk, el.encoding);
+  }
+  if (Array.isArray(data)) {
+    for (const entry of data) {
+      bytes += entry instanceof Buffer ? entry.length : Buffer.byteLength(entry.chunk, entry.encoding);
+    }
+  } else if (data) {
+    bytes += typeof data !== 'string' ? data.length : Buffer.byteLength(data, encoding);
+  }
+  return bytes;
+});
+
+proto._read = function _read(this: any, n: number) {
+  if (this.connecting || !this._handle) {
+    this.once('connect', () => this._read(n));
+    return;
+  }
+  const handle: TcpHandle = this._handle;
+  if (handle.unacked > 0) {
+    handle.consumed(handle.unacked);
+    handle.unacked = 0;
+  }
+  if (!handle.reading) handle.readStart();
+};
+
+proto.end = function end(this: any, data?: any, encoding?: any, callback?: any) {
+  (stream.Duplex.prototype.end as any).call(this, data, encoding, callback);
+  return this;
+};
+
+proto.resetAndDestroy = function resetAndDestroy(this: any) {
+  if (this._handle) {
+    if (this.connecting) this.once('connect', () => this._reset());
+    else this._reset();
+  } else {
+    this.destroy(new ERR_SOCKET_CLOSED());
+  }
+  return this;
+};
+
+proto._reset = function _reset(this: any) {
+  this.resetAndClosing = true;
+  return this.destroy();
+};
+
+proto.destroySoon = function destroySoon(this: any) {
+  if (this.writable) this.end();
+  if (this.writableFinished) this.destroy();
+  else this.once('finish', this.destroy);
+};
+
+proto._destroy = function _destroy(this: any, exception: Error | null, cb: (err: Error | null) => void) {
+  clearNoHandleTimer(this);
+  this.connecting = false;
+  const handle: TcpHandle | null = this._handle;
+  if (handle) {
+    const isException = !!exception;
+    // Match node:net: bytesRead/bytesWritten stay readable after destroy().
+    this[kBytesRead] = handle.bytesRead;
+    this[kBytesWritten] = handle.bytesWritten;
+    const reset = !!this.resetAndClosing;
+    this.resetAndClosing = false;
+    handle.close(reset);
+    this._handle = null;
+    this._sockname = null;
+    cb(exception);
+    // Match node:net (libuv): a closed handle cancels its pending write and shutdown,
+    // whose callbacks run before the handle's close callback emits 'close'.
+    setImmediate(() => {
+      const writeCb = handle.writeCallback;
+      handle.writeCallback = null;
+      if (writeCb) writeCb(null);
+      const shutdownCb = handle.shutdownCallback;
+      handle.shutdownCallback = null;
+      if (shutdownCb) shutdownCb(0);
+      this.emit('close', isException);
+    });
+  } else {
+    cb(exception);
+    process.nextTick(emitCloseNT, this);
+  }
+  if (this._server) {
+    this._server._connections--;
+    if (this._server._emitCloseIfDrained) this._server._emitCloseIfDrained();
+  }
+};
+
+function emitCloseNT(socket: any): void {
+  socket.emit('close');
+}
+
+proto._final = function _final(this: any, cb: (err?: Error | null) => void) {
+  // Match node:net: end() before the connection is up waits for it.
+  if (this.pending) {
+    this.once('connect', () => this._final(cb));
+    return;
+  }
+  if (!this._handle) {
+    cb();
+    return;
+  }
+  const handle: TcpHandle = this._handle;
+  handle.shutdownCallback = (errno: number) => {
+    if (errno === 0 || errno === ENOTCONN) cb();
+    else cb(errnoException(errno, 'shutdown'));
+  };
+  handle.native.shutdown();
+};
+
+proto._writeGeneric = function _writeGeneric(this: any, writev: boolean, data: any, encoding: string, cb: any) {
+  // Still connecting: hold this write (the stream queues any more behind it).
+  if (this.connecting) {
+    this._pendingData = data;
+    this._pendingEncoding = encoding;
+    const onClose = () => cb(new ERR_SOCKET_CLOSED_BEFORE_CONNECTION());
+    this.once('connect', function (this: any) {
+      this.off('close', onClose);
+      this._writeGeneric(writev, data, encoding, cb);
+    });
+    this.once('close', onClose);
+    return;
+  }
+  this._pendingData = null;
+  this._pendingEncoding = '';
+  const handle: TcpHandle | null = this._handle;
+  if (!handle) {
+    cb(new ERR_SOCKET_CLOSED());
+    return false;
+  }
+  let result: number;
+  let bytes = 0;
+  if (writev) {
+    const buffers: Buffer[] = new Array(data.length);
+    for (let i = 0; i < data.length; i++) {
+      const { chunk, encoding: enc } = data[i];
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk, enc) : chunk;
+      buffers[i] = buf;
+      bytes += buf.length;
+    }
+    result = handle.native.writev(buffers);
+  } else {
+    const buf = typeof data === 'string' ? Buffer.from(data, encoding as BufferEncoding) : data;
+    bytes = buf.length;
+    result = handle.native.write(buf);
+  }
+  handle.bytesWritten += bytes;
+  if (result < 0) {
+    cb(errnoException(-result, 'write'));
+  } else if (result === 0) {
+    cb();
+  } else {
+    // Queued in the reactor: the callback waits for its WriteDone.
+    handle.writeCallback = cb;
+  }
+};
+
+proto._writev = function _writev(this: any, chunks: any[], cb: any) {
+  this._writeGeneric(true, chunks, '', cb);
+};
+
+proto._write = function _write(this: any, data: any, encoding: string, cb: any) {
+  this._writeGeneric(false, data, encoding, cb);
+};
+
+proto.ref = function ref(this: any) {
+  if (!this._handle) {
+    this.once('connect', this.ref);
+    return this;
+  }
+  this._handle.ref();
+  return this;
+};
+
+proto.unref = function unref(this: any) {
+  if (!this._handle) {
+    this.once('connect', this.unref);
+    return this;
+  }
+  this._handle.unref();
+  return this;
+};
+
+// ---- events from the reactor ----
+
+proto._onNativeEvent = function _onNativeEvent(this: any, kind: number, a: number, b: number, chunk?: Buffer) {
+  switch (kind) {
+    case EV_DATA:
+      return onData(this, chunk!);
+    case EV_EOF:
+      return onEof(this);
+    case EV_WRITE_DONE:
+      return onWriteDone(this);
+    case EV_CONNECTED:
+      return afterConnect(this);
+    case EV_SHUTDOWN_DONE:
+      return onShutdownDone(this, a);
+    case EV_TIMEOUT:
+      return this._onTimeout();
+    case EV_ERROR:
+      return onError(this, a, SYSCALL_NAMES[b] || 'unknown');
+  }
+};
+
+function onData(socket: any, chunk: Buffer): void {
+  const handle: TcpHandle = socket._handle;
+  handle.bytesRead += chunk.length;
+  if (socket.push(chunk)) {
+    handle.consumed(chunk.length);
+  } else {
+    // The stream is full: stop reading until _read() asks again, and hold back the
+    // credit for these bytes until then.
+    handle.unacked += chunk.length;
+    if (handle.reading) handle.readStop();
+  }
+}
+
+function onEof(socket: any): void {
+  // Match node:net: push EOF, then read(0) so 'end' follows once the buffer drains.
+  socket.push(null);
+  socket.read(0);
+}
+
+function onWriteDone(socket: any): void {
+  const handle: TcpHandle = socket._handle;
+  const cb = handle.writeCallback;
+  handle.writeCallback = null;
+  if (cb) cb(null);
+}
+
+function onShutdownDone(socket: any, errno: number): void {
+  const handle: TcpHandle = socket._handle;
+  const cb = handle.shutdownCallback;
+  handle.shutdownCallback = null;
+  if (cb) cb(errno);
+}
+
+function onError(socket: any, errno: number, syscall: string): void {
+  const handle: TcpHandle = socket._handle;
+  switch (syscall) {
+    case 'connect':
+      return afterConnectFailed(socket, errno);
+    case 'bind': {
+      const req: ConnectRequest = socket[kConnectRequest];
+      return socket.destroy(exceptionWithHostPort(errno, 'bind', req.localAddress, req.localPort));
+    }
+    case 'write': {
+      const cb = handle.writeCallback;
+      handle.writeCallback = null;
+      const err = errnoException(errno, 'write');
+      if (cb) cb(err);
+      else socket.destroy(err);
+      return;
+    }
+    default:
+      socket.destroy(errnoException(errno, syscall));
+  }
+}
+
+function afterConnect(socket: any): void {
+  if (socket.destroyed) return;
+  socket.connecting = false;
+  socket._sockname = null;
+  socket[kConnectRequest] = null;
+  if (socket[kSetNoDelay]) socket._handle.setNoDelay(true);
+  if (socket[kSetKeepAlive]) socket._handle.setKeepAlive(true, socket[kSetKeepAliveInitialDelay]);
+  socket.emit('connect');
+  socket.emit('ready');
+  // Start the first read, or get an immediate EOF.
+  if (socket.readable && !socket.isPaused()) socket.read(0);
+}
+
+function afterConnectFailed(socket: any, errno: number): void {
+  if (socket.destroyed) return;
+  const req: ConnectRequest = socket[kConnectRequest];
+  let details: string | undefined;
+  if (req.localAddress && req.localPort) details = `${req.localAddress}:${req.localPort}`;
+  const ex: any = exceptionWithHostPort(errno, 'connect', req.address, req.port, details);
+  if (details) {
+    ex.localAddress = req.localAddress;
+    ex.localPort = req.localPort;
+  }
+  socket.emit('connectionAttemptFailed', req.address, req.port, req.addressType, ex);
+  const multiple = req.multiple;
+  if (multiple) {
+    multiple.errors.push(ex);
+    if (multiple.current < multiple.addresses.length && socket.connecting) {
+      // Happy eyeballs, sequential form: the next address on a fresh socket.
+      socket._handle.close(false);
+      socket._handle = new TcpHandle(socket);
+      return connectNextAddress(socket, req);
+    }
+    return socket.destroy(multiple.errors.length > 1 ? nodeAggregateError(multiple.errors) : ex);
+  }
+  socket.destroy(ex);
+}
+
+// ---- connect ----
+
+proto.connect = function connect(this: any, ...args: any[]) {
+  let normalized: any;
+  if (Array.isArray(args[0]) && (args[0] as any)[normalizedArgsSymbol]) normalized = args[0];
+  else normalized = normalizeConnectArgs(args);
+  const options = normalized[0];
+  const cb = normalized[1];
+
+  if (cb !== null) this.once('connect', cb);
+
+  if (this._parent && this._parent.connecting) return this;
+
+  if (this.write !== proto.write) this.write = proto.write;
+
+  if (this.destroyed) {
+    this._handle = null;
+    this._peername = null;
+    this._sockname = null;
+    this._undestroy();
+  }
+
+  const { path } = options;
+  if (path) {
+    throw new Error('rsnet: connecting to a Unix-domain socket path is not implemented yet');
+  }
+
+  if (!this._handle) this._handle = new TcpHandle(this);
+  if (this[kNoHandleTimer]) {
+    clearNoHandleTimer(this);
+    this._handle.setTimeout(getTimerDuration(this.timeout, 'msecs'));
+  }
+
+  this.connecting = true;
+  lookupAndConnect(this, options);
+  return this;
+};
+
+function lookupAndConnect(self: any, options: any): void {
+  const { localAddress, localPort } = options;
+  const host = options.host || 'localhost';
+  let { port, autoSelectFamily } = options;
+
+  if (localAddress && !isIP(localAddress)) throw new ERR_INVALID_IP_ADDRESS(localAddress);
+  if (localPort) validateNumber(localPort, 'options.localPort');
+  if (typeof port !== 'undefined') {
+    if (typeof port !== 'number' && typeof port !== 'string') {
+      throw new ERR_INVALID_ARG_TYPE('options.port', ['number', 'string'], port);
+    }
+    validatePort(port);
+  }
+  port |= 0;
+
+  if (autoSelectFamily != null) validateBoolean(autoSelectFamily, 'options.autoSelectFamily');
+  else autoSelectFamily = autoSelectFamilyDefault;
+  if (options.autoSelectFamilyAttemptTimeout != null) {
+    validateInt32(options.autoSelectFamilyAttemptTimeout, 'options.autoSelectFamilyAttemptTimeout', 1);
+  }
+
+  // An IP literal needs no lookup: connect on the next tick.
+  const addressType = isIP(host);
+  if (addressType) {
+    process.nextTick(() => {
+      if (self.connecting) internalConnect(self, host, port, addressType, localAddress, localPort);
+    });
+    return;
+  }
+
+  if (options.lookup != null) validateFunction(options.lookup, 'options.lookup');
+  const dnsopts: any = { family: socketToDnsFamily(options.family), hints: options.hints || 0 };
+  if (process.platform !== 'win32' && dnsopts.family !== 4 && dnsopts.family !== 6 && dnsopts.hints === 0) {
+    dnsopts.hints = dns.ADDRCONFIG;
+  }
+  self._host = host;
+  const lookup = options.lookup || dns.lookup;
+
+  if (dnsopts.family !== 4 && dnsopts.family !== 6 && !localAddress && autoSelectFamily) {
+    dnsopts.all = true;
+    lookup(host, dnsopts, (err: any, addresses: any) => lookupAllDone(self, host, options, port, localPort, err, addresses));
+    return;
+  }
+
+  lookup(host, dnsopts, function emitLookup(err: any, ip: string, addressType: number) {
+    self.emit('lookup', err, ip, addressType, host);
+    if (!self.connecting) return;
+    if (err) {
+      process.nextTick(connectErrorNT, self, err);
+    } else if (!isIP(ip)) {
+      process.nextTick(connectErrorNT, self, new ERR_INVALID_IP_ADDRESS(ip));
+    } else if (addressType !== 4 && addressType !== 6) {
+      process.nextTick(connectErrorNT, self, new ERR_INVALID_ADDRESS_FAMILY(addressType, options.host, options.port));
+    } else {
+      internalConnect(self, ip, port, addressType, localAddress, localPort);
+    }
+  });
+}
+
+/** The `lookup` result with `all: true`: Node 20's family auto-selection. */
+function lookupAllDone(self: any, host: string, options: any, port: number, localPort: any, err: any, addresses: any): void {
+  if (!self.connecting) return;
+  if (err) {
+    self.emit('lookup', err, undefined, undefined, host);
+    process.nextTick(connectErrorNT, self, err);
+    return;
+  }
+  const valid: { address: string; family: number }[][] = [[], []];
+  let preferred: Record<number, number> | undefined;
+  for (const entry of addresses) {
+    const { address: ip, family } = entry;
+    self.emit('lookup', err, ip, family, host);
+    if (!self.connecting) return;
+    if (isIP(ip) && (family === 4 || family === 6)) {
+      preferred ||= family === 6 ? { 6: 0, 4: 1 } : { 4: 0, 6: 1 };
+      const group = valid[preferred[family]];
+      if (!group.some((e) => e.address === ip)) group.push(entry);
+    }
+  }
+  if (!valid[0].length && !valid[1].length) {
+    const first = addresses[0];
+    if (first === undefined) {
+      process.nextTick(connectErrorNT, self, new ERR_SOCKET_CONNECTION_TIMEOUT());
+    } else if (!isIP(first.address)) {
+      process.nextTick(connectErrorNT, self, new ERR_INVALID_IP_ADDRESS(first.address));
+    } else {
+      process.nextTick(connectErrorNT, self, new ERR_INVALID_ADDRESS_FAMILY(first.family, options.host, options.port));
+    }
+    return;
+  }
+  // Alternate the families, the first answer's family first.
+  const toAttempt: { address: string; family: number }[] = [];
+  for (let i = 0; i < Math.max(valid[0].length, valid[1].length); i++) {
+    if (i in valid[0]) toAttempt.push(valid[0][i]);
+    if (i in valid[1]) toAttempt.push(valid[1][i]);
+  }
+  if (toAttempt.length === 1) {
+    internalConnect(self, toAttempt[0].address, port, toAttempt[0].family, undefined, localPort);
+    return;
+  }
+  self.autoSelectFamilyAttemptedAddresses = [];
+  const req: ConnectRequest = {
+    address: '',
+    port,
+    addressType: 0,
+    localPort,
+    multiple: { addresses: toAttempt, current: 0, errors: [] },
+  };
+  connectNextAddress(self, req);
+}
+
+function connectNextAddress(self: any, req: ConnectRequest): void {
+  const multiple = req.multiple!;
+  const { address, family } = multiple.addresses[multiple.current++];
+  req.address = address;
+  req.addressType = family;
+  if (req.localPort) req.localAddress = family === 4 ? DEFAULT_IPV4_ADDR : DEFAULT_IPV6_ADDR;
+  self[kConnectRequest] = req;
+  self.emit('connectionAttempt', address, req.port, family);
+  self.autoSelectFamilyAttemptedAddresses.push(`${address}:${req.port}`);
+  self._handle.attach(binding.connectTcp(address, req.port, req.localAddress ?? null, req.localPort || null));
+}
+
+function socketToDnsFamily(family: any): number {
+  switch (family) {
+    case 'IPv4':
+      return 4;
+    case 'IPv6':
+      return 6;
+  }
+  return family;
+}
+
+function connectErrorNT(self: any, err: Error): void {
+  self.destroy(err);
+}
+
+function internalConnect(
+  self: any,
+  address: string,
+  port: number,
+  addressType: number,
+  localAddress?: string,
+  localPort?: number,
+): void {
+  if (localAddress || localPort) {
+    localAddress = localAddress || (addressType === 4 ? DEFAULT_IPV4_ADDR : DEFAULT_IPV6_ADDR);
+  }
+  self[kConnectRequest] = { address, port, addressType, localAddress, localPort } as ConnectRequest;
+  self.emit('connectionAttempt', address, port, addressType);
+  self._handle.attach(binding.connectTcp(address, port, localAddress ?? null, localPort || null));
+}
+
+/** Wraps an accepted native socket for a server's 'connection'. */
+export function socketForAccepted(native: any, options: any): any {
+  const handle = new TcpHandle(null, native);
+  // The reactor starts reading accepted sockets unless told to pause on connect.
+  handle.reading = !options.pauseOnCreate;
+  const socket = new (Socket as any)({ ...options, handle });
+  handle.setOwner(socket);
+  return socket;
+}

@@ -1,0 +1,119 @@
+// The JS side of one connected socket's native handle, in the role libuv's TCP handle
+// plays for node:net. It exists from `connect()` on, before the reactor has a socket
+// (the address may still be being looked up), so options set meanwhile are kept and
+// applied once the native socket is attached.
+
+import { binding, register, unregister, holdRef, releaseRef, EventTarget } from './dispatch';
+
+export class TcpHandle {
+  /** The reactor's socket, once connecting or accepted. */
+  native: any = null;
+  /** Match node:net: `handle.reading` is what Socket uses to avoid double readStart. */
+  reading = false;
+  /** Bytes pushed to the stream while it was full, reported consumed on `_read()`. */
+  unacked = 0;
+  /** Write and shutdown callbacks waiting for the reactor (one of each at most). */
+  writeCallback: ((err?: Error | null) => void) | null = null;
+  shutdownCallback: ((errno: number) => void) | null = null;
+  bytesRead = 0;
+  /** Bytes handed to the kernel or to the reactor's queue. */
+  bytesWritten = 0;
+  private refed = true;
+  private closed = false;
+  private noDelay: boolean | null = null;
+  private keepAlive: [boolean, number] | null = null;
+  private timeoutMs = 0;
+
+  constructor(private owner: EventTarget | null, native?: any) {
+    if (native) this.attach(native);
+    holdRef(this);
+  }
+
+  /** For accepted sockets, whose Socket object is built around an attached handle. */
+  setOwner(owner: EventTarget): void {
+    this.owner = owner;
+    if (this.native) register(this.native.id, owner);
+  }
+
+  get id(): number {
+    return this.native ? this.native.id : -1;
+  }
+
+  attach(native: any): void {
+    this.native = native;
+    if (this.owner) register(native.id, this.owner);
+    if (this.noDelay !== null) native.setNoDelay(this.noDelay);
+    if (this.keepAlive !== null) native.setKeepAlive(this.keepAlive[0], this.keepAlive[1]);
+    if (this.timeoutMs > 0) native.setTimeout(this.timeoutMs);
+  }
+
+  /** Detaches and closes the native socket; the object stays as a tombstone. */
+  close(reset: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
+    releaseRef(this);
+    if (this.native) {
+      unregister(this.native.id);
+      if (reset) this.native.reset();
+      else this.native.close();
+    }
+  }
+
+  ref(): void {
+    this.refed = true;
+    if (!this.closed) holdRef(this);
+  }
+
+  unref(): void {
+    this.refed = false;
+    releaseRef(this);
+  }
+
+  hasRef(): boolean {
+    return this.refed && !this.closed;
+  }
+
+  readStart(): void {
+    this.reading = true;
+    if (this.native) this.native.readStart();
+  }
+
+  readStop(): void {
+    this.reading = false;
+    if (this.native) this.native.readStop();
+  }
+
+  /** Lets the reactor read again after JS took `n` more bytes. */
+  consumed(n: number): void {
+    if (this.native) this.native.consumed(n);
+  }
+
+  setNoDelay(on: boolean): void {
+    this.noDelay = on;
+    if (this.native) this.native.setNoDelay(on);
+  }
+
+  setKeepAlive(on: boolean, delaySecs: number): void {
+    this.keepAlive = [on, delaySecs];
+    if (this.native) this.native.setKeepAlive(on, delaySecs);
+  }
+
+  setTimeout(ms: number): void {
+    this.timeoutMs = ms;
+    if (this.native) this.native.setTimeout(ms);
+  }
+
+  touch(): void {
+    if (this.native) this.native.touch();
+  }
+
+  getsockname(): any {
+    return this.native ? this.native.localAddress() : null;
+  }
+
+  getpeername(): any {
+    return this.native ? this.native.remoteAddress() : null;
+  }
+}
+
+export { binding };
