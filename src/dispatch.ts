@@ -18,18 +18,43 @@ const targets = new Map<number, EventTarget>();
 const COPY_BELOW = 4096;
 const LARGE_BATCH = 256 * 1024;
 
+// The batch being dispatched and how far dispatch got. Kept outside drain() so that
+// when a user's event handler throws, the rest of the batch is not lost: the
+// exception propagates (Node reports it as uncaught, as with node:net), and the
+// remaining events are dispatched on the next turn.
+let records: Int32Array | null = null;
+let data: Buffer | null = null;
+let copySmall = false;
+let index = 0;
+let offset = 0;
+
 function drain(): void {
-  let batch;
-  while ((batch = binding.poll()) !== null) {
-    const records: Int32Array = batch.records;
-    const data: Buffer | null = batch.data;
-    const copySmall = data !== null && data.length >= LARGE_BATCH;
-    let offset = 0;
-    for (let i = 0; i < records.length; i += RECORD_WORDS) {
-      const id = records[i];
-      const kind = records[i + 1];
-      const a = records[i + 2];
-      const b = records[i + 3];
+  try {
+    drainLoop();
+  } catch (err) {
+    if (records !== null) setImmediate(drain);
+    throw err;
+  }
+}
+
+function drainLoop(): void {
+  for (;;) {
+    if (records === null) {
+      const batch = binding.poll();
+      if (batch == null) return;
+      records = batch.records as Int32Array;
+      data = batch.data ?? null;
+      copySmall = data !== null && data.length >= LARGE_BATCH;
+      index = 0;
+      offset = 0;
+    }
+    const recs = records;
+    while (index < recs.length) {
+      const id = recs[index];
+      const kind = recs[index + 1];
+      const a = recs[index + 2];
+      const b = recs[index + 3];
+      index += RECORD_WORDS;
       let chunk: Buffer | undefined;
       if (kind === EV_DATA) {
         chunk = data!.subarray(offset, offset + a);
@@ -40,6 +65,8 @@ function drain(): void {
       // Events for a handle JS has already closed are stale: drop them.
       if (target !== undefined) target._onNativeEvent(kind, a, b, chunk);
     }
+    records = null;
+    data = null;
   }
 }
 

@@ -29,7 +29,7 @@ const DEFAULT_IPV6_ADDR = '::';
 const DEFAULT_BACKLOG = 511;
 
 export function Server(this: any, options?: any, connectionListener?: any): any {
-  if (!(this instanceof Server)) return new (Server as any)(options, connectionListener);
+  if (!(this instanceof (Server as any))) return new (Server as any)(options, connectionListener);
   EventEmitter.call(this);
 
   if (typeof options === 'function') {
@@ -76,7 +76,7 @@ function toNumber(x: any): number | false {
 
 proto.listen = function listen(this: any, ...args: any[]) {
   const normalized = normalizeConnectArgs(args);
-  let options = normalized[0];
+  let options: any = normalized[0];
   const cb = normalized[1];
 
   if (this._handle) throw new ERR_SERVER_ALREADY_LISTEN();

@@ -22,7 +22,7 @@ import {
 import {
   errnoException,
   exceptionWithHostPort,
-  nodeAggregateError,
+  aggregateErrors,
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_ARG_VALUE,
   ERR_INVALID_IP_ADDRESS,
@@ -30,7 +30,6 @@ import {
   ERR_SOCKET_CLOSED,
   ERR_SOCKET_CLOSED_BEFORE_CONNECTION,
   ERR_SOCKET_CONNECTION_TIMEOUT,
-  genericNodeError,
 } from './errors';
 import { isIP } from './ip';
 import { normalizeConnectArgs, normalizedArgsSymbol } from './normalize';
@@ -87,7 +86,7 @@ export function setDefaultAutoSelectFamilyAttemptTimeout(value: number): void {
 }
 
 export function Socket(this: any, options?: any): any {
-  if (!(this instanceof Socket)) return new (Socket as any)(options);
+  if (!(this instanceof (Socket as any))) return new (Socket as any)(options);
   if (options?.objectMode) {
     throw new ERR_INVALID_ARG_VALUE('options.objectMode', options.objectMode, 'is not supported');
   } else if (options?.readableObjectMode || options?.writableObjectMode) {
@@ -170,7 +169,7 @@ function writeAfterFIN(this: any, chunk: any, encoding?: any, cb?: any): boolean
     cb = encoding;
     encoding = null;
   }
-  const er = genericNodeError('This socket has been ended by the other party', { code: 'EPIPE' });
+  const er = Object.assign(new Error('This socket has been ended by the other party'), { code: 'EPIPE' });
   if (typeof cb === 'function') process.nextTick(cb, er);
   this.destroy(er);
   return false;
@@ -632,7 +631,7 @@ function afterConnectFailed(socket: any, errno: number): void {
       socket._handle = new TcpHandle(socket);
       return connectNextAddress(socket, req);
     }
-    return socket.destroy(multiple.errors.length > 1 ? nodeAggregateError(multiple.errors) : ex);
+    return socket.destroy(multiple.errors.length > 1 ? aggregateErrors(multiple.errors) : ex);
   }
   socket.destroy(ex);
 }
@@ -678,7 +677,8 @@ proto.connect = function connect(this: any, ...args: any[]) {
 function lookupAndConnect(self: any, options: any): void {
   const { localAddress, localPort } = options;
   const host = options.host || 'localhost';
-  let { port, autoSelectFamily } = options;
+  let port: any = options.port;
+  let autoSelectFamily: any = options.autoSelectFamily;
 
   if (localAddress && !isIP(localAddress)) throw new ERR_INVALID_IP_ADDRESS(localAddress);
   if (localPort) validateNumber(localPort, 'options.localPort');
@@ -688,7 +688,7 @@ function lookupAndConnect(self: any, options: any): void {
     }
     validatePort(port);
   }
-  port |= 0;
+  port = (port as any) | 0;
 
   if (autoSelectFamily != null) validateBoolean(autoSelectFamily, 'options.autoSelectFamily');
   else autoSelectFamily = autoSelectFamilyDefault;

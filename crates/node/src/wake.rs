@@ -128,9 +128,12 @@ fn check(status: sys::napi_status, what: &str) -> napi::Result<()> {
     }
 }
 
-/// Runs on the JS thread for each wake: calls the JS callback with no arguments. An
-/// exception it throws is left pending, and Node reports it as uncaught, which is what
-/// an exception in a node:net event handler does too.
+/// Runs on the JS thread for each wake: calls the JS callback with no arguments.
+///
+/// An exception thrown by a user's event handler must reach 'uncaughtException' (and
+/// end the process when nothing handles it), as it does with node:net. Node 20 only
+/// prints a deprecation warning for an exception left pending here, so it is taken
+/// and re-raised with `napi_fatal_exception`.
 unsafe extern "C" fn call_js(env: sys::napi_env, callback: sys::napi_value, _ctx: *mut c_void, _data: *mut c_void) {
     if env.is_null() || callback.is_null() {
         return; // the env is being torn down: there is no JS left to tell
@@ -139,7 +142,13 @@ unsafe extern "C" fn call_js(env: sys::napi_env, callback: sys::napi_value, _ctx
     // SAFETY: `env` is the live env Node passed in.
     unsafe {
         sys::napi_get_undefined(env, &mut undefined);
-        sys::napi_call_function(env, undefined, callback, 0, ptr::null(), ptr::null_mut());
+        let status = sys::napi_call_function(env, undefined, callback, 0, ptr::null(), ptr::null_mut());
+        if status == sys::Status::napi_pending_exception {
+            let mut error = ptr::null_mut();
+            if sys::napi_get_and_clear_last_exception(env, &mut error) == sys::Status::napi_ok {
+                sys::napi_fatal_exception(env, error);
+            }
+        }
     }
 }
 
