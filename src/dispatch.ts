@@ -38,8 +38,12 @@ function drain(): void {
 }
 
 function drainLoop(): void {
-  for (;;) {
+  // One batch per wake-up: events that arrive while JS runs come in the next batch, after
+  // Node has run the microtasks and nextTicks this one queued, as it would between two
+  // libuv callbacks. (Taking the batch re-arms the wake-up, so nothing waits.)
+  for (let taken = false; ; taken = true) {
     if (records === null) {
+      if (taken) return;
       const batch = binding.poll();
       if (batch == null) return;
       records = batch.records as Int32Array;

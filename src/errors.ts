@@ -49,7 +49,9 @@ const codeErrors = new WeakSet<object>();
  */
 function stampStack(err: Error, code: string, hideFrom?: Function): void {
   const baseName = err.name;
-  err.name = `${baseName} [${code}]`;
+  // Match node:net: Node prints "Name [CODE]: " even for an empty message,
+  // where V8 would drop the colon.
+  err.name = err.message === '' ? `${baseName} [${code}]: ` : `${baseName} [${code}]`;
   if (hideFrom !== undefined) Error.captureStackTrace(err, hideFrom);
   // V8 formats the stack lazily, on first read: read it while the name is set.
   void err.stack;
@@ -121,7 +123,7 @@ function defineCode<A extends unknown[], E extends Error>(
 /**
  * Wraps a validator so that errors it throws point at the validator's caller,
  * not into rsnet, as Node's validators do; the code stays in the stack's first
- * line.
+ * line. Passes at most four arguments through.
  */
 export function hideStackFrames<F extends (...args: any[]) => any>(fn: F): F {
   // Fixed arity: a rest-parameter wrapper costs an array per call on hot paths.
@@ -182,8 +184,10 @@ export function describeReceived(value: unknown): string {
     case 'object': {
       const ctor = (value as { constructor?: unknown }).constructor;
       // Match node:net: any truthy constructor with a `name` key wins, even a
-      // fake one; otherwise the object is inspected one level shallow.
-      if (ctor && (typeof ctor === 'object' || typeof ctor === 'function') && 'name' in ctor) {
+      // fake one; otherwise the object is inspected one level shallow. A
+      // truthy primitive `constructor` makes the `in` test throw Node's
+      // TypeError, so it is not guarded against.
+      if (ctor && 'name' in (ctor as object)) {
         return `an instance of ${(ctor as { name: unknown }).name}`;
       }
       return inspect(value, { depth: -1 });
@@ -569,6 +573,11 @@ export function lookupErrorForConnect<E>(lookupError: E): E {
   return lookupError;
 }
 
+class NodeAggregate extends AggregateError {}
+Object.defineProperty(NodeAggregate.prototype, 'constructor', {
+  get() { return AggregateError; }, enumerable: false, configurable: true,
+});
+
 /**
  * The error a socket is destroyed with when every autoSelectFamily attempt
  * failed: an AggregateError of the per-address errors.
@@ -583,8 +592,3 @@ export function aggregateErrors(errors: Error[]): AggregateError & { code?: stri
   stampStack(err, String(err.code));
   return err;
 }
-
-class NodeAggregate extends AggregateError {}
-Object.defineProperty(NodeAggregate.prototype, 'constructor', {
-  get() { return AggregateError; }, enumerable: false, configurable: true,
-});

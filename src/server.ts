@@ -18,8 +18,8 @@ import {
   ERR_SERVER_ALREADY_LISTEN,
   ERR_SERVER_NOT_RUNNING,
 } from './errors';
-import { normalizeConnectArgs } from './normalize';
-import { validateNumber, validatePort } from './validate';
+import { normalizeConnectArgs, isPipeName } from './normalize';
+import { validateNumber, validatePort, validateAbortSignal } from './validate';
 
 const EADDRINUSE = 98;
 const EBADF = 9;
@@ -90,6 +90,8 @@ proto.listen = function listen(this: any, ...args: any[]) {
   // A newer listen() makes an older one's pending lookup moot.
   this._listeningId++;
 
+  addServerAbortSignalOption(this, options);
+
   if (typeof options.fd === 'number' && options.fd >= 0) {
     throw new Error('rsnet: listen({ fd }) is not implemented yet');
   }
@@ -112,7 +114,7 @@ proto.listen = function listen(this: any, ...args: any[]) {
     return this;
   }
 
-  if (options.path) {
+  if (options.path && isPipeName(options.path)) {
     throw new Error('rsnet: listening on a Unix-domain socket path is not implemented yet');
   }
 
@@ -121,6 +123,20 @@ proto.listen = function listen(this: any, ...args: any[]) {
   }
   throw new ERR_INVALID_ARG_VALUE('options', options);
 };
+
+/** `listen({ signal })`: aborting the signal closes the server. */
+function addServerAbortSignalOption(self: any, options: any): void {
+  if (options?.signal === undefined) return;
+  validateAbortSignal(options.signal, 'options.signal');
+  const { signal } = options;
+  const onAborted = () => self.close();
+  if (signal.aborted) {
+    process.nextTick(onAborted);
+  } else {
+    signal.addEventListener('abort', onAborted, { once: true });
+    self.once('close', () => signal.removeEventListener('abort', onAborted));
+  }
+}
 
 function lookupAndListen(self: any, port: number, address: string, backlog: any, ipv6Only: boolean): void {
   const listeningId = self._listeningId;
@@ -143,7 +159,8 @@ function setupListenHandle(
   ipv6Only: boolean,
 ): void {
   const listen = (host: string) =>
-    binding.listenTcp(host, port, backlog || DEFAULT_BACKLOG, ipv6Only, self.pauseOnConnect);
+    // Match node:net: the backlog reaches listen(2) as an int32 ('x' becomes 0).
+    binding.listenTcp(host, port, (backlog || DEFAULT_BACKLOG) | 0, ipv6Only, self.pauseOnConnect);
   let result: any;
   if (!address) {
     // Match node:net: no host means the IPv6 wildcard (dual stack), falling back to
@@ -190,7 +207,8 @@ proto._onNativeEvent = function _onNativeEvent(this: any, kind: number, a: numbe
 function onConnection(self: any, id: number): void {
   const native = binding.accepted(id);
   if (!native) return;
-  if (self.maxConnections != null && self._connections >= self.maxConnections) {
+  // Match node:net (20): maxConnections 0 means no limit.
+  if (self.maxConnections && self._connections >= self.maxConnections) {
     // Match node:net: the excess connection is closed at once, after a 'drop' event
     // describing it.
     const data = Object.create(null);
@@ -268,6 +286,8 @@ proto.close = function close(this: any, cb?: (err?: Error) => void) {
       this.once('close', cb);
     }
   }
+  // Match node:net: a listen() still waiting for its host lookup is called off.
+  this._listeningId++;
   if (this._handle) {
     unregister(this._handle.id);
     this._handle.close();

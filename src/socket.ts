@@ -25,6 +25,7 @@ import {
   aggregateErrors,
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_ARG_VALUE,
+  ERR_MISSING_ARGS,
   ERR_INVALID_IP_ADDRESS,
   ERR_INVALID_ADDRESS_FAMILY,
   ERR_SOCKET_CLOSED,
@@ -37,6 +38,7 @@ import {
   validateNumber,
   validatePort,
   validateFunction,
+  validateString,
   validateBoolean,
   validateInt32,
   getTimerDuration,
@@ -53,6 +55,12 @@ const kBytesRead = Symbol('kBytesRead');
 const kBytesWritten = Symbol('kBytesWritten');
 const kConnectRequest = Symbol('kConnectRequest');
 const kNoHandleTimer = Symbol('kNoHandleTimer');
+/** The `onread` option: a buffer (or a function making one) and the callback. */
+const kBuffer = Symbol('kBuffer');
+const kBufferGen = Symbol('kBufferGen');
+const kBufferCb = Symbol('kBufferCb');
+/** Bytes read for an `onread` socket that its callback paused before taking. */
+const kBufferPending = Symbol('kBufferPending');
 export const kServerSocket = Symbol('kServerSocket');
 
 /** The destination of the connect in flight, for its error message. */
@@ -108,6 +116,10 @@ export function Socket(this: any, options?: any): any {
   this._host = null;
   this[kConnectRequest] = null;
   this[kNoHandleTimer] = null;
+  this[kBuffer] = null;
+  this[kBufferCb] = null;
+  this[kBufferGen] = null;
+  this[kBufferPending] = null;
 
   if (typeof options === 'number') options = { fd: options };
   else options = { ...options };
@@ -123,7 +135,24 @@ export function Socket(this: any, options?: any): any {
   if (options.handle) {
     this._handle = options.handle;
   } else if (options.fd !== undefined) {
+    validateInt32(options.fd, 'fd', 0);
     throw new Error('rsnet: new Socket({ fd }) is not implemented yet');
+  }
+
+  const onread = options.onread;
+  if (
+    onread !== null &&
+    typeof onread === 'object' &&
+    (onread.buffer instanceof Uint8Array || typeof onread.buffer === 'function') &&
+    typeof onread.callback === 'function'
+  ) {
+    if (typeof onread.buffer === 'function') {
+      this[kBuffer] = true;
+      this[kBufferGen] = onread.buffer;
+    } else {
+      this[kBuffer] = onread.buffer;
+    }
+    this[kBufferCb] = onread.callback;
   }
 
   this[kSetNoDelay] = Boolean(options.noDelay);
@@ -205,7 +234,7 @@ Object.defineProperty(proto, 'bufferSize', {
   },
 });
 
-proto.setTimeout = function setTimeout(this: any, msecs: any, callback?: any) {
+proto.setTimeout = function setSocketTimeout(this: any, msecs: any, callback?: any) {
   if (this.destroyed) return this;
   this.timeout = msecs;
   msecs = getTimerDuration(msecs, 'msecs');
@@ -364,6 +393,57 @@ proto._read = function _read(this: any, n: number) {
   }
   if (!handle.reading) handle.readStart();
 };
+
+// Match node:net: with the onread option there is no stream buffer to fill, so
+// pause()/resume() stop and start the reading itself.
+proto.pause = function pause(this: any) {
+  if (this[kBuffer] && !this.connecting && this._handle && this._handle.reading) {
+    this._handle.readStop();
+  }
+  return stream.Duplex.prototype.pause.call(this);
+};
+
+proto.resume = function resume(this: any) {
+  if (this[kBuffer] && !this.connecting && this._handle && !this._handle.reading) {
+    resumeOnread(this);
+  }
+  return stream.Duplex.prototype.resume.call(this);
+};
+
+proto.read = function read(this: any, n?: number) {
+  if (this[kBuffer] && !this.connecting && this._handle && !this._handle.reading) {
+    resumeOnread(this);
+  }
+  return stream.Duplex.prototype.read.call(this, n);
+};
+
+function resumeOnread(socket: any): void {
+  const pending: Buffer | null = socket[kBufferPending];
+  socket[kBufferPending] = null;
+  if (pending !== null && !deliverOnread(socket, pending)) return;
+  socket._handle.readStart();
+}
+
+/**
+ * Hands bytes to the onread callback through the user's buffer, as many calls as the
+ * buffer size needs. Returns false if the callback paused reading, keeping the rest.
+ */
+function deliverOnread(socket: any, chunk: Buffer): boolean {
+  const handle: TcpHandle = socket._handle;
+  while (chunk.length > 0) {
+    const buf: Uint8Array = socket[kBufferGen] !== null ? socket[kBufferGen]() : socket[kBuffer];
+    const n = Math.min(buf.length, chunk.length);
+    chunk.copy(buf, 0, 0, n);
+    chunk = chunk.subarray(n);
+    handle.consumed(n);
+    if (socket[kBufferCb](n, buf) === false) {
+      if (chunk.length > 0) socket[kBufferPending] = chunk;
+      if (handle.reading) handle.readStop();
+      return false;
+    }
+  }
+  return true;
+}
 
 proto.end = function end(this: any, data?: any, encoding?: any, callback?: any) {
   (stream.Duplex.prototype.end as any).call(this, data, encoding, callback);
@@ -546,6 +626,15 @@ proto._onNativeEvent = function _onNativeEvent(this: any, kind: number, a: numbe
 function onData(socket: any, chunk: Buffer): void {
   const handle: TcpHandle = socket._handle;
   handle.bytesRead += chunk.length;
+  if (socket[kBuffer]) {
+    if (socket[kBufferPending] !== null) {
+      // Paused by the callback: bytes already in flight wait with the rest.
+      socket[kBufferPending] = Buffer.concat([socket[kBufferPending], chunk]);
+    } else {
+      deliverOnread(socket, chunk);
+    }
+    return;
+  }
   if (socket.push(chunk)) {
     handle.consumed(chunk.length);
   } else {
@@ -645,6 +734,10 @@ proto.connect = function connect(this: any, ...args: any[]) {
   const options = normalized[0];
   const cb = normalized[1];
 
+  if (options.port === undefined && options.path == null) {
+    throw new ERR_MISSING_ARGS(['options', 'port', 'path']);
+  }
+
   if (cb !== null) this.once('connect', cb);
 
   if (this._parent && this._parent.connecting) return this;
@@ -660,6 +753,7 @@ proto.connect = function connect(this: any, ...args: any[]) {
 
   const { path } = options;
   if (path) {
+    validateString(path, 'options.path');
     throw new Error('rsnet: connecting to a Unix-domain socket path is not implemented yet');
   }
 

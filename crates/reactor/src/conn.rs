@@ -34,6 +34,9 @@ pub(crate) enum ConnCmd {
 /// small enough that a paused socket holds kernel buffers, not process memory.
 pub const DEFAULT_READ_LIMIT: usize = 256 * 1024;
 
+/// The most slices one `sendmsg` takes: IOV_MAX is 1024 on Linux and the BSDs.
+const MAX_IOV: usize = 1024;
+
 /// State both threads touch without a round trip, as atomics.
 pub(crate) struct Shared {
     /// Bytes delivered in `Data` events and not yet reported consumed by JS.
@@ -126,7 +129,9 @@ impl Conn {
         self.touch();
         let mut sent = 0;
         if self.shared.queued_writes.load(Ordering::Acquire) == 0 {
-            let slices: Vec<IoSlice<'_>> = bufs.iter().map(|b| IoSlice::new(b)).collect();
+            // sendmsg refuses more than IOV_MAX slices (EMSGSIZE); what does not fit
+            // here is queued like any other remainder.
+            let slices: Vec<IoSlice<'_>> = bufs.iter().take(MAX_IOV).map(|b| IoSlice::new(b)).collect();
             // SAFETY: `with_fd` holds the fd lock for the duration of the call.
             match self.with_fd(|fd| unsafe { sys::send_vectored(fd, &slices) }) {
                 Ok(n) => sent = n,
