@@ -26,7 +26,6 @@ export class TcpHandle {
 
   constructor(private owner: EventTarget | null, native?: any) {
     if (native) this.attach(native);
-    holdRef(this);
   }
 
   /** For accepted sockets, whose Socket object is built around an attached handle. */
@@ -42,6 +41,9 @@ export class TcpHandle {
   attach(native: any): void {
     this.native = native;
     if (this.owner) register(native.id, this.owner);
+    // Match node:net: a handle keeps the process alive once it is doing something
+    // (connecting or connected); while the host is being looked up, the lookup does.
+    if (this.refed && !this.closed) holdRef(this);
     if (this.noDelay !== null) native.setNoDelay(this.noDelay);
     if (this.keepAlive !== null) native.setKeepAlive(this.keepAlive[0], this.keepAlive[1]);
     if (this.timeoutMs > 0) native.setTimeout(this.timeoutMs);
@@ -61,7 +63,7 @@ export class TcpHandle {
 
   ref(): void {
     this.refed = true;
-    if (!this.closed) holdRef(this);
+    if (!this.closed && this.native) holdRef(this);
   }
 
   unref(): void {
