@@ -14,6 +14,7 @@ import { Server } from './server';
 import { isIP, isIPv4, isIPv6 } from './ip';
 import { normalizeConnectArgs } from './normalize';
 import { setIoThreads } from './native';
+import { binding } from './dispatch';
 
 function createServer(options?: any, connectionListener?: any): any {
   return new (Server as any)(options, connectionListener);
@@ -28,8 +29,21 @@ function connect(...args: any[]): any {
   return socket.connect(normalized);
 }
 
+/** Node-internal helper kept for compatibility: a listening handle, or a negative errno. */
+function _createServerHandle(address: string, port: number, addressType: number, fd?: number, flags?: number): any {
+  if (typeof fd === 'number' && fd >= 0) throw new Error('rsnet: listening on a descriptor is not implemented yet');
+  const host = address || (addressType === 6 ? '::' : '0.0.0.0');
+  const result = binding.listenTcp(host, port | 0, 511, Boolean((flags ?? 0) & 1), false);
+  return typeof result === 'number' ? -result : result;
+}
+
+/** Match node:net: deprecated, and a no-op outside Windows. */
+function _setSimultaneousAccepts(): void {}
+
 module.exports = {
+  _createServerHandle,
   _normalizeArgs: normalizeConnectArgs,
+  _setSimultaneousAccepts,
   // Pure data classes with no I/O: node:net's own are the reference implementation.
   BlockList: nodeNet.BlockList,
   SocketAddress: (nodeNet as any).SocketAddress,

@@ -5,7 +5,7 @@ import * as net from 'node:net';
 declare namespace rsnet {
   export import Socket = net.Socket;
   export import Server = net.Server;
-  export import Stream = net.Stream;
+  export import Stream = net.Socket;
   export import BlockList = net.BlockList;
   export import SocketAddress = net.SocketAddress;
   export import AddressInfo = net.AddressInfo;
