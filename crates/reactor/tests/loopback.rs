@@ -280,3 +280,21 @@ fn teardown_closes_everything() {
     }
     drop(conns);
 }
+
+#[test]
+fn write_of_more_slices_than_iov_max_arrives_whole() {
+    let mut h = Harness::new();
+    let std_listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let c = connect(&h, std_listener.local_addr().unwrap());
+    let (mut peer, _) = std_listener.accept().unwrap();
+    h.until("connected", |s| s.iter().any(|e| e.kind == EventKind::Connected as i32));
+    // 3000 small buffers in one request: sendmsg takes at most IOV_MAX (1024) of them.
+    let chunks: Vec<Vec<u8>> = (0..3000u32).map(|i| i.to_le_bytes().repeat(100)).collect();
+    let slices: Vec<&[u8]> = chunks.iter().map(|c| c.as_slice()).collect();
+    c.write(&slices).unwrap();
+    c.shutdown();
+    let mut got = Vec::new();
+    peer.read_to_end(&mut got).unwrap();
+    assert_eq!(got, chunks.concat());
+    c.close();
+}
