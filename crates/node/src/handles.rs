@@ -109,6 +109,17 @@ impl SocketHandle {
         self.conn.peer_addr().ok().map(to_js)
     }
 
+    /// TCP_NODELAY and keepalive as the kernel reports them for this socket's fd: how
+    /// tests check that setNoDelay/setKeepAlive reached the real descriptor.
+    #[napi(js_name = "socketOptions", catch_unwind)]
+    pub fn socket_options(&self) -> Option<SocketOptionsJs> {
+        self.conn.socket_options().ok().map(|o| SocketOptionsJs {
+            no_delay: o.no_delay,
+            keep_alive: o.keep_alive,
+            keep_alive_idle_secs: o.keep_alive_idle_secs,
+        })
+    }
+
     /// The descriptor while open, else -1.
     #[napi(getter)]
     pub fn fd(&self) -> i32 {
@@ -122,6 +133,13 @@ fn outcome(result: std::io::Result<WriteOutcome>) -> i32 {
         Ok(WriteOutcome::Queued { .. }) => 1,
         Err(e) => -errno(e),
     }
+}
+
+#[napi(object)]
+pub struct SocketOptionsJs {
+    pub no_delay: bool,
+    pub keep_alive: bool,
+    pub keep_alive_idle_secs: u32,
 }
 
 #[napi]

@@ -223,6 +223,12 @@ impl Conn {
         self.with_fd(|fd| unsafe { sys::peer_addr(fd) })
     }
 
+    /// TCP_NODELAY and keepalive as the kernel has them (for tests and diagnostics).
+    pub fn socket_options(&self) -> io::Result<sys::SocketOptions> {
+        // SAFETY: `with_fd` holds the fd lock for the duration of the call.
+        self.with_fd(|fd| unsafe { sys::socket_options(fd) })
+    }
+
     /// The descriptor while open (for tests and diagnostics).
     pub fn raw_fd(&self) -> Option<RawFd> {
         *self.fd_guard()

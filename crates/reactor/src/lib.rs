@@ -43,3 +43,4 @@ pub use listener::Listener;
 pub use runtime::set_io_threads;
 pub use sink::{Batch, Wake};
 pub use stream::SockAddr;
+pub use sys::SocketOptions;

@@ -135,3 +135,25 @@ fn to_sock_addr(addr: socket2::SockAddr) -> io::Result<SockAddr> {
 pub fn errno_of(e: &io::Error) -> i32 {
     e.raw_os_error().unwrap_or(libc::EIO)
 }
+
+/// The options rsnet sets, as the kernel reports them (for tests and diagnostics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SocketOptions {
+    pub no_delay: bool,
+    pub keep_alive: bool,
+    /// Seconds of idle before the first keepalive probe.
+    pub keep_alive_idle_secs: u32,
+}
+
+/// # Safety
+/// `fd` must be an open TCP socket for the duration of the call.
+pub unsafe fn socket_options(fd: RawFd) -> io::Result<SocketOptions> {
+    // SAFETY: see the function's contract.
+    let fd = unsafe { borrow(fd) };
+    let sock = SockRef::from(&fd);
+    Ok(SocketOptions {
+        no_delay: sock.tcp_nodelay()?,
+        keep_alive: sock.keepalive()?,
+        keep_alive_idle_secs: sock.tcp_keepalive_time()?.as_secs() as u32,
+    })
+}
