@@ -2,7 +2,7 @@
 // owns its id. One Binding (and so one threadsafe function) per JS environment: this
 // module is loaded once per main thread or worker, which is exactly that scope.
 
-import { Binding, RECORD_WORDS, EV_DATA } from './native';
+import { Binding, RECORD_WORDS, EV_DATA, EV_FD, closeFd } from './native';
 
 /** What a Socket or Server implements to receive its events. */
 export interface EventTarget {
@@ -66,8 +66,10 @@ function drainLoop(): void {
         offset += a;
       }
       const target = targets.get(id);
-      // Events for a handle JS has already closed are stale: drop them.
       if (target !== undefined) target._onNativeEvent(kind, a, b, chunk);
+      // Events for a handle JS has already closed are stale, but a descriptor that
+      // came with one is ours to close: nobody else will.
+      else if (kind === EV_FD) closeFd(a);
     }
     records = null;
     data = null;

@@ -5,6 +5,10 @@
 const binding = require('../index.js');
 
 export const { Binding } = binding;
+/** libuv's kind of a descriptor: 'TCP', 'PIPE', 'TTY', 'FILE', 'UDP' or 'UNKNOWN'. */
+export const guessHandleType: (fd: number) => string = binding.guessHandleType;
+export const closeFd: (fd: number) => void = binding.closeFd;
+export const fdIsOpen: (fd: number) => boolean = binding.fdIsOpen;
 export const setIoThreads: (n: number) => boolean = binding.setIoThreads;
 
 /** Words per event record: [id, kind, a, b]. */
@@ -19,6 +23,7 @@ export const EV_WRITE_DONE = 5;
 export const EV_TIMEOUT = 6;
 export const EV_ACCEPTED = 7;
 export const EV_SHUTDOWN_DONE = 8;
+export const EV_FD = 9;
 
 /** Syscalls named by error records (crates/reactor/src/event.rs `Syscall`). */
 export const SYSCALL_NAMES: Record<number, string> = {

@@ -8,7 +8,8 @@ import { promisify } from 'util';
 import { getDefaultHighWaterMark } from 'stream';
 
 import { binding, register, unregister, holdRef, releaseRef } from './dispatch';
-import { EV_ACCEPTED, EV_ERROR, SYSCALL_NAMES } from './native';
+import * as fs from 'fs';
+import { EV_ACCEPTED, EV_ERROR, SYSCALL_NAMES, guessHandleType } from './native';
 import { socketForAccepted, kServerSocket } from './socket';
 import {
   errnoException,
@@ -22,6 +23,7 @@ import { normalizeConnectArgs, isPipeName } from './normalize';
 import { validateNumber, validatePort, validateAbortSignal } from './validate';
 
 const EADDRINUSE = 98;
+const EINVAL = 22;
 const EBADF = 9;
 const DEFAULT_IPV4_ADDR = '0.0.0.0';
 const DEFAULT_IPV6_ADDR = '::';
@@ -92,8 +94,10 @@ proto.listen = function listen(this: any, ...args: any[]) {
 
   addServerAbortSignalOption(this, options);
 
+  // (handle[, backlog][, cb]) where handle is an object with a fd
   if (typeof options.fd === 'number' && options.fd >= 0) {
-    throw new Error('rsnet: listen({ fd }) is not implemented yet');
+    setupListenHandle(this, null, null, null, backlogFromArgs, false, options.fd);
+    return this;
   }
 
   // listen(), listen(null), listen(cb), listen({ port: undefined }): any free port.
@@ -115,7 +119,27 @@ proto.listen = function listen(this: any, ...args: any[]) {
   }
 
   if (options.path && isPipeName(options.path)) {
-    throw new Error('rsnet: listening on a Unix-domain socket path is not implemented yet');
+    const pipeName = (this._pipeName = options.path);
+    const backlog = options.backlog || backlogFromArgs;
+    setupListenHandle(this, pipeName, -1, -1, backlog, false);
+    if (!this._handle) return this; // failed: the error follows on the next tick
+    // Match node:net (libuv's uv_pipe_chmod): add read and/or write for everyone.
+    let mode = 0;
+    if (options.readableAll === true) mode |= 0o444;
+    if (options.writableAll === true) mode |= 0o222;
+    if (mode !== 0) {
+      try {
+        const current = fs.statSync(pipeName).mode;
+        if ((current & mode) !== mode) fs.chmodSync(pipeName, current | mode);
+      } catch (err: any) {
+        this._handle.close();
+        unregister(this._handle.id);
+        releaseRef(this);
+        this._handle = null;
+        throw errnoException(Math.abs(err.errno ?? 1), 'uv_pipe_chmod');
+      }
+    }
+    return this;
   }
 
   if (!('port' in options || 'path' in options)) {
@@ -153,16 +177,31 @@ function lookupAndListen(self: any, port: number, address: string, backlog: any,
 function setupListenHandle(
   self: any,
   address: string | null,
-  port: number,
-  addressType: number,
+  port: number | null,
+  addressType: number | null,
   backlog: any,
   ipv6Only: boolean,
+  fd?: number,
 ): void {
-  const listen = (host: string) =>
-    // Match node:net: the backlog reaches listen(2) as an int32 ('x' becomes 0).
-    binding.listenTcp(host, port, (backlog || DEFAULT_BACKLOG) | 0, ipv6Only, self.pauseOnConnect);
+  // Match node:net: the backlog reaches listen(2) as an int32 ('x' becomes 0).
+  const backlogInt = (backlog || DEFAULT_BACKLOG) | 0;
+  const listen = (host: string) => binding.listenTcp(host, port, backlogInt, ipv6Only, self.pauseOnConnect);
   let result: any;
-  if (!address) {
+  self._handleKind = 'tcp';
+  if (typeof fd === 'number') {
+    // Match node:net: a descriptor that is neither a TCP nor a Unix stream socket is
+    // EINVAL at listen time.
+    const type = guessHandleType(fd);
+    if (type === 'TCP' || type === 'PIPE') {
+      self._handleKind = type === 'TCP' ? 'tcp' : 'pipe';
+      result = binding.listenFd(fd, backlogInt, self.pauseOnConnect);
+    } else {
+      result = EINVAL;
+    }
+  } else if (addressType === -1) {
+    self._handleKind = 'pipe';
+    result = binding.listenUnix(address, backlogInt, self.pauseOnConnect);
+  } else if (!address) {
     // Match node:net: no host means the IPv6 wildcard (dual stack), falling back to
     // IPv4 when IPv6 is not there. libuv reports EADDRINUSE at listen(), not bind(), so
     // that error does not fall back: it is reported for '::'.
@@ -179,6 +218,7 @@ function setupListenHandle(
     result = listen(address);
   }
   if (typeof result === 'number') {
+    if (addressType === -1) self._pipeName = undefined;
     const error = uvExceptionWithHostPort(result, 'listen', address, port);
     process.nextTick(emitErrorNT, self, error);
     return;
@@ -231,7 +271,7 @@ function onConnection(self: any, id: number): void {
     writable: true,
     readableHighWaterMark: self.highWaterMark,
     writableHighWaterMark: self.highWaterMark,
-  });
+  }, self._handleKind);
   if (self.noDelay) socket.setNoDelay(true);
   if (self.keepAlive) socket.setKeepAlive(true, self.keepAliveInitialDelay * 1000);
   self._connections++;
@@ -242,6 +282,9 @@ function onConnection(self: any, id: number): void {
 }
 
 proto.address = function address(this: any) {
+  // Match node:net: a Unix server's address is its path (null when it listens on an
+  // adopted descriptor, which has no name node:net knows).
+  if (this._handle && this._handleKind === 'pipe') return this._pipeName ?? null;
   if (this._handle) {
     const out = this._handle.address();
     if (!out) throw errnoException(EBADF, 'address');
@@ -270,6 +313,11 @@ Object.defineProperty(proto, 'connections', {
   configurable: true,
   enumerable: true,
 });
+
+/** The old API node:net dropped: accept on an inherited, bound socket descriptor. */
+proto.listenFD = function listenFD(this: any, fd: number, _type?: string) {
+  return this.listen({ fd });
+};
 
 proto.getConnections = function getConnections(this: any, cb: (err: Error | null, n: number) => void) {
   process.nextTick(cb, null, this._connections);

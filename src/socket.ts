@@ -10,6 +10,9 @@ import * as dns from 'dns';
 import { TcpHandle } from './tcp_handle';
 import { binding } from './dispatch';
 import {
+  EV_FD,
+  guessHandleType,
+  fdIsOpen,
   EV_CONNECTED,
   EV_DATA,
   EV_EOF,
@@ -27,6 +30,8 @@ import {
   ERR_INVALID_ARG_VALUE,
   ERR_MISSING_ARGS,
   ERR_INVALID_IP_ADDRESS,
+  ERR_INVALID_FD_TYPE,
+  ERR_INVALID_HANDLE_TYPE,
   ERR_INVALID_ADDRESS_FAMILY,
   ERR_SOCKET_CLOSED,
   ERR_SOCKET_CLOSED_BEFORE_CONNECTION,
@@ -45,6 +50,9 @@ import {
 } from './validate';
 
 const ENOTCONN = 107;
+const EBADF = 9;
+/** A Buffer written with `write(data, fd)` carries the descriptor to pass here. */
+const kFdToSend = Symbol('kFdToSend');
 const DEFAULT_IPV4_ADDR = '0.0.0.0';
 const DEFAULT_IPV6_ADDR = '::';
 
@@ -135,8 +143,16 @@ export function Socket(this: any, options?: any): any {
   if (options.handle) {
     this._handle = options.handle;
   } else if (options.fd !== undefined) {
-    validateInt32(options.fd, 'fd', 0);
-    throw new Error('rsnet: new Socket({ fd }) is not implemented yet');
+    // Match node:net: only a TCP socket or a pipe (Unix socket or FIFO) can be adopted;
+    // the old `type` option ('tcp4', 'tcp6', 'unix') is not needed to tell which.
+    const { fd } = options;
+    validateInt32(fd, 'fd', 0);
+    const type = guessHandleType(fd);
+    if (type !== 'PIPE' && type !== 'TCP') throw new ERR_INVALID_FD_TYPE(type);
+    const native = binding.adopt(fd);
+    if (typeof native === 'number') throw errnoException(native, 'open');
+    this._handle = new TcpHandle(null, native, type === 'TCP' ? 'tcp' : 'pipe');
+    this._handle.setOwner(this);
   }
 
   const onread = options.onread;
@@ -452,6 +468,8 @@ proto.end = function end(this: any, data?: any, encoding?: any, callback?: any) 
 
 proto.resetAndDestroy = function resetAndDestroy(this: any) {
   if (this._handle) {
+    // Match node:net: only TCP can send RST.
+    if (this._handle.kind !== 'tcp') throw new ERR_INVALID_HANDLE_TYPE();
     if (this.connecting) this.once('connect', () => this._reset());
     else this._reset();
   } else {
@@ -553,17 +571,21 @@ proto._writeGeneric = function _writeGeneric(this: any, writev: boolean, data: a
   let bytes = 0;
   if (writev) {
     const buffers: Buffer[] = new Array(data.length);
+    let withFd = false;
     for (let i = 0; i < data.length; i++) {
       const { chunk, encoding: enc } = data[i];
       const buf = typeof chunk === 'string' ? Buffer.from(chunk, enc) : chunk;
       buffers[i] = buf;
       bytes += buf.length;
+      if (buf[kFdToSend] !== undefined) withFd = true;
     }
+    if (withFd) return writeChunksInOrder(this, handle, buffers, cb);
     result = handle.native.writev(buffers);
   } else {
     const buf = typeof data === 'string' ? Buffer.from(data, encoding as BufferEncoding) : data;
     bytes = buf.length;
-    result = handle.native.write(buf);
+    const fd = buf[kFdToSend];
+    result = fd === undefined ? handle.native.write(buf) : handle.native.writeFd(buf, fd);
   }
   handle.bytesWritten += bytes;
   if (result < 0) {
@@ -575,6 +597,66 @@ proto._writeGeneric = function _writeGeneric(this: any, writev: boolean, data: a
     handle.writeCallback = cb;
   }
 };
+
+// rsnet's fd passing (node:net's old API): write(data[, encoding], fd[, cb]) sends the
+// descriptor with SCM_RIGHTS alongside the data, over a Unix-domain socket. `fd` is a
+// number, or an rsnet Socket or Server whose own descriptor is sent.
+proto.write = function write(this: any, data: any, a?: any, b?: any, c?: any) {
+  // write(data[, encoding][, fd][, cb]): the descriptor follows the encoding, if any.
+  const hasEncoding = typeof a === 'string' || a === null;
+  const fdArg = hasEncoding ? b : a;
+  if (fdArg === undefined || typeof fdArg === 'function') {
+    return (stream.Duplex.prototype.write as any).call(this, data, a, b);
+  }
+  const encoding = hasEncoding ? a : undefined;
+  const cb = hasEncoding ? c : b;
+  const fd = descriptorOf(fdArg);
+  // Errors here are thrown before anything is queued, so no byte is lost and the
+  // socket stays usable.
+  if (!this._handle || this._handle.kind !== 'pipe') {
+    throw Object.assign(new Error('File descriptors can only be passed over Unix-domain sockets'), {
+      code: 'ERR_RSNET_FD_PASSING_UNSUPPORTED',
+    });
+  }
+  if (!fdIsOpen(fd)) throw errnoException(EBADF, 'write');
+  let buf: Buffer;
+  if (typeof data === 'string') buf = Buffer.from(data, encoding || 'utf8');
+  else if (data instanceof Uint8Array) buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  else throw new ERR_INVALID_ARG_TYPE('chunk', ['string', 'Buffer', 'Uint8Array'], data);
+  if (buf.length === 0) {
+    throw new ERR_INVALID_ARG_VALUE('chunk', data, 'must not be empty when a file descriptor is passed with it');
+  }
+  // A view of its own carries the descriptor through the stream's buffering to _write.
+  (buf as any)[kFdToSend] = fd;
+  return (stream.Duplex.prototype.write as any).call(this, buf, cb);
+};
+
+function descriptorOf(value: any): number {
+  if (typeof value === 'number') {
+    validateInt32(value, 'fd', 0);
+    return value;
+  }
+  const native = value?._handle?.native ?? value?._handle;
+  if (native && typeof native.fd === 'number' && native.fd >= 0) return native.fd;
+  throw new ERR_INVALID_ARG_TYPE('fd', ['number', 'net.Socket', 'net.Server'], value);
+}
+
+/** _writev when some chunk carries a descriptor: one chunk at a time, in order. */
+function writeChunksInOrder(socket: any, handle: TcpHandle, chunks: Buffer[], cb: (err?: Error | null) => void): void {
+  let i = 0;
+  const next = (err?: Error | null) => {
+    if (err) return cb(err);
+    if (i === chunks.length) return cb();
+    const chunk = chunks[i++];
+    const fd = (chunk as any)[kFdToSend];
+    const result = fd === undefined ? handle.native.write(chunk) : handle.native.writeFd(chunk, fd);
+    handle.bytesWritten += chunk.length;
+    if (result < 0) cb(errnoException(-result, 'write'));
+    else if (result === 0) next();
+    else handle.writeCallback = next;
+  };
+  next();
+}
 
 proto._writev = function _writev(this: any, chunks: any[], cb: any) {
   this._writeGeneric(true, chunks, '', cb);
@@ -620,6 +702,11 @@ proto._onNativeEvent = function _onNativeEvent(this: any, kind: number, a: numbe
       return this._onTimeout();
     case EV_ERROR:
       return onError(this, a, SYSCALL_NAMES[b] || 'unknown');
+    case EV_FD:
+      // The user owns the descriptor from here on; with nobody listening, nobody would
+      // close it, so rsnet does.
+      if (!this.emit('fd', a)) binding.closeFd(a);
+      return;
   }
 };
 
@@ -703,6 +790,11 @@ function afterConnect(socket: any): void {
 function afterConnectFailed(socket: any, errno: number): void {
   if (socket.destroyed) return;
   const req: ConnectRequest = socket[kConnectRequest];
+  if (socket._handle.kind === 'pipe') {
+    const ex = exceptionWithHostPort(errno, 'connect', req.address, undefined);
+    socket.emit('connectionAttemptFailed', req.address, undefined, undefined, ex);
+    return socket.destroy(ex);
+  }
   let details: string | undefined;
   if (req.localAddress && req.localPort) details = `${req.localAddress}:${req.localPort}`;
   const ex: any = exceptionWithHostPort(errno, 'connect', req.address, req.port, details);
@@ -752,19 +844,22 @@ proto.connect = function connect(this: any, ...args: any[]) {
   }
 
   const { path } = options;
-  if (path) {
-    validateString(path, 'options.path');
-    throw new Error('rsnet: connecting to a Unix-domain socket path is not implemented yet');
-  }
+  const pipe = !!path;
 
-  if (!this._handle) this._handle = new TcpHandle(this);
+  if (!this._handle) this._handle = new TcpHandle(this, undefined, pipe ? 'pipe' : 'tcp');
   if (this[kNoHandleTimer]) {
     clearNoHandleTimer(this);
     this._handle.setTimeout(getTimerDuration(this.timeout, 'msecs'));
   }
 
   this.connecting = true;
-  lookupAndConnect(this, options);
+  if (pipe) {
+    validateString(path, 'options.path');
+    this[kConnectRequest] = { address: path, port: undefined, addressType: undefined } as any;
+    this._handle.attach(binding.connectUnix(path));
+  } else {
+    lookupAndConnect(this, options);
+  }
   return this;
 };
 
@@ -923,8 +1018,8 @@ function internalConnect(
 }
 
 /** Wraps an accepted native socket for a server's 'connection'. */
-export function socketForAccepted(native: any, options: any): any {
-  const handle = new TcpHandle(null, native);
+export function socketForAccepted(native: any, options: any, kind: 'tcp' | 'pipe'): any {
+  const handle = new TcpHandle(null, native, kind);
   // The reactor starts reading accepted sockets unless told to pause on connect.
   handle.reading = !options.pauseOnCreate;
   const socket = new (Socket as any)({ ...options, handle });

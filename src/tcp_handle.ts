@@ -1,5 +1,6 @@
-// The JS side of one connected socket's native handle, in the role libuv's TCP handle
-// plays for node:net. It exists from `connect()` on, before the reactor has a socket
+// The JS side of one connected socket's native handle, in the role libuv's TCP and
+// Pipe handles play for node:net (`kind` says which: a pipe is a Unix-domain socket
+// or an adopted pipe, and has no TCP options and no addresses). It exists from `connect()` on, before the reactor has a socket
 // (the address may still be being looked up), so options set meanwhile are kept and
 // applied once the native socket is attached.
 
@@ -24,7 +25,11 @@ export class TcpHandle {
   private keepAlive: [boolean, number] | null = null;
   private timeoutMs = 0;
 
-  constructor(private owner: EventTarget | null, native?: any) {
+  constructor(
+    private owner: EventTarget | null,
+    native?: any,
+    readonly kind: 'tcp' | 'pipe' = 'tcp',
+  ) {
     if (native) this.attach(native);
   }
 
@@ -91,11 +96,13 @@ export class TcpHandle {
   }
 
   setNoDelay(on: boolean): void {
+    if (this.kind === 'pipe') return;
     this.noDelay = on;
     if (this.native) this.native.setNoDelay(on);
   }
 
   setKeepAlive(on: boolean, delaySecs: number): void {
+    if (this.kind === 'pipe') return;
     this.keepAlive = [on, delaySecs];
     if (this.native) this.native.setKeepAlive(on, delaySecs);
   }
@@ -109,12 +116,13 @@ export class TcpHandle {
     if (this.native) this.native.touch();
   }
 
+  // Match node:net: a Pipe handle has no getsockname/getpeername; its addresses are {}.
   getsockname(): any {
-    return this.native ? this.native.localAddress() : null;
+    return this.native && this.kind === 'tcp' ? this.native.localAddress() : null;
   }
 
   getpeername(): any {
-    return this.native ? this.native.remoteAddress() : null;
+    return this.native && this.kind === 'tcp' ? this.native.remoteAddress() : null;
   }
 }
 

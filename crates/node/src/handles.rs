@@ -38,6 +38,13 @@ impl SocketHandle {
         outcome(self.conn.write(&[&data]))
     }
 
+    /// `write` with a descriptor passed alongside (SCM_RIGHTS over a Unix socket): 0,
+    /// 1 or a negative errno as `write`. The caller keeps its own copy of `fd`.
+    #[napi(js_name = "writeFd", catch_unwind)]
+    pub fn write_fd(&self, data: BufferSlice, fd: i32) -> i32 {
+        outcome(self.conn.write_with_fd(&data, fd))
+    }
+
     /// `write` for several buffers at once (`_writev`), sent with one `writev`.
     #[napi(catch_unwind)]
     pub fn writev(&self, chunks: Vec<BufferSlice>) -> i32 {
@@ -168,5 +175,11 @@ impl ServerHandle {
     #[napi(catch_unwind)]
     pub fn address(&self) -> Option<AddressInfo> {
         self.listener.local_addr().ok().map(to_js)
+    }
+
+    /// The listening descriptor while open, else -1 (to pass it to another process).
+    #[napi(getter)]
+    pub fn fd(&self) -> i32 {
+        self.listener.raw_fd().unwrap_or(-1)
     }
 }

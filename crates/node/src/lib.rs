@@ -97,6 +97,42 @@ impl Binding {
         })
     }
 
+    /// `listen(path)`: binds and listens on a Unix-domain socket path now. Returns the
+    /// server handle or the positive errno.
+    #[napi(js_name = "listenUnix", catch_unwind)]
+    pub fn listen_unix(&self, path: String, backlog: i32, pause_on_connect: bool) -> Either<ServerHandle, i32> {
+        match self.env.listen_unix(&path, backlog, pause_on_connect) {
+            Ok(listener) => Either::A(ServerHandle::new(listener)),
+            Err(e) => Either::B(e.raw_os_error().unwrap_or(libc::EINVAL)),
+        }
+    }
+
+    /// `listen({ fd })`: accepts on a descriptor that was bound (and maybe listening).
+    /// rsnet owns `fd` from here on. Returns the server handle or the positive errno.
+    #[napi(js_name = "listenFd", catch_unwind)]
+    pub fn listen_fd(&self, fd: i32, backlog: i32, pause_on_connect: bool) -> Either<ServerHandle, i32> {
+        match self.env.listen_fd(fd, backlog, pause_on_connect) {
+            Ok(listener) => Either::A(ServerHandle::new(listener)),
+            Err(e) => Either::B(e.raw_os_error().unwrap_or(libc::EINVAL)),
+        }
+    }
+
+    /// `new Socket({ fd })`: drives a connected descriptor (TCP, Unix or a pipe). rsnet
+    /// owns `fd` from here on. Returns the handle or the positive errno.
+    #[napi(catch_unwind)]
+    pub fn adopt(&self, fd: i32) -> Either<SocketHandle, i32> {
+        match self.env.adopt(fd) {
+            Ok(conn) => Either::A(SocketHandle::new(conn)),
+            Err(e) => Either::B(e.raw_os_error().unwrap_or(libc::EINVAL)),
+        }
+    }
+
+    /// Starts connecting to a Unix-domain socket path; `Connected` or an `Error` follows.
+    #[napi(js_name = "connectUnix", catch_unwind)]
+    pub fn connect_unix(&self, path: String) -> SocketHandle {
+        SocketHandle::new(self.env.connect(ConnectTarget::Unix { path }))
+    }
+
     /// Starts connecting to an IP literal; `Connected` or an `Error` event follows.
     #[napi(js_name = "connectTcp", catch_unwind)]
     pub fn connect_tcp(
@@ -132,6 +168,25 @@ impl Binding {
     pub fn handle_count(&self) -> u32 {
         self.env.handle_count() as u32
     }
+}
+
+/// libuv's name for what kind of descriptor `fd` is ("TCP", "PIPE", "TTY", "FILE",
+/// "UDP", "UNKNOWN"), as node:net's `guessHandleType`.
+#[napi(js_name = "guessHandleType", catch_unwind)]
+pub fn guess_handle_type(fd: i32) -> String {
+    rsnet_reactor::guess_handle_type(fd).to_string()
+}
+
+/// Closes a descriptor rsnet received for a socket that no longer wants it.
+#[napi(js_name = "closeFd", catch_unwind)]
+pub fn close_fd(fd: i32) {
+    rsnet_reactor::close_fd(fd);
+}
+
+/// Whether `fd` is an open descriptor.
+#[napi(js_name = "fdIsOpen", catch_unwind)]
+pub fn fd_is_open(fd: i32) -> bool {
+    rsnet_reactor::fd_is_open(fd)
 }
 
 /// Sets the number of reactor I/O threads; only before the first socket. Returns

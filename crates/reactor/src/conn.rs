@@ -7,7 +7,7 @@
 //! already handed to someone else.
 
 use std::io::{self, IoSlice};
-use std::os::fd::RawFd;
+use std::os::fd::{OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -17,10 +17,17 @@ use crate::runtime::now_ms;
 use crate::stream::SockAddr;
 use crate::sys;
 
+/// Part of a queued write request: bytes, and a descriptor to pass with their first
+/// byte (SCM_RIGHTS) if the JS call had one.
+pub(crate) struct Segment {
+    pub bytes: Vec<u8>,
+    pub fd: Option<OwnedFd>,
+}
+
 /// What the JS thread asks of the conn task, in order.
 pub(crate) enum ConnCmd {
-    /// Bytes the first write could not send; one write request.
-    Write(Vec<u8>),
+    /// What the first write could not send: one write request.
+    Write(Vec<Segment>),
     /// `shutdown(SHUT_WR)` once every queued write has been flushed.
     Shutdown,
     /// Close now; queued bytes are discarded (Match node:net: `destroy()`).
@@ -61,6 +68,15 @@ pub struct Conn {
     fd: Mutex<Option<RawFd>>,
     tx: mpsc::UnboundedSender<ConnCmd>,
     pub(crate) shared: Shared,
+}
+
+/// A send that would block has sent nothing; other errors stand.
+fn would_block_as_zero(result: io::Result<usize>) -> io::Result<usize> {
+    match result {
+        Ok(n) => Ok(n),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock || e.kind() == io::ErrorKind::Interrupted => Ok(0),
+        Err(e) => Err(e),
+    }
 }
 
 /// What `Conn::write` did with the bytes.
@@ -133,12 +149,7 @@ impl Conn {
             // here is queued like any other remainder.
             let slices: Vec<IoSlice<'_>> = bufs.iter().take(MAX_IOV).map(|b| IoSlice::new(b)).collect();
             // SAFETY: `with_fd` holds the fd lock for the duration of the call.
-            match self.with_fd(|fd| unsafe { sys::send_vectored(fd, &slices) }) {
-                Ok(n) => sent = n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
+            sent = would_block_as_zero(self.with_fd(|fd| unsafe { sys::send_vectored(fd, &slices) }))?;
             if sent == total {
                 return Ok(WriteOutcome::Done);
             }
@@ -153,9 +164,42 @@ impl Conn {
             rest.extend_from_slice(&b[skip..]);
             skip = 0;
         }
-        self.shared.queued_writes.fetch_add(1, Ordering::AcqRel);
-        self.send(ConnCmd::Write(rest));
+        self.queue(vec![Segment { bytes: rest, fd: None }]);
         Ok(WriteOutcome::Queued { sent })
+    }
+
+    /// Writes `bytes` with descriptor `pass` attached (SCM_RIGHTS over a Unix socket):
+    /// the peer receives a new descriptor for the same open file along with the bytes.
+    /// The caller keeps `pass` and may close it when this returns: a send that has to
+    /// wait carries its own duplicate.
+    pub fn write_with_fd(&self, bytes: &[u8], pass: RawFd) -> io::Result<WriteOutcome> {
+        if !sys::fd_is_open(pass) {
+            return Err(io::Error::from_raw_os_error(libc::EBADF));
+        }
+        if bytes.is_empty() {
+            // A stream socket delivers ancillary data only with at least one byte.
+            return Err(io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        self.touch();
+        if self.shared.queued_writes.load(Ordering::Acquire) == 0 {
+            // SAFETY: `with_fd` holds the fd lock for the duration of the call.
+            let sent = would_block_as_zero(self.with_fd(|fd| unsafe { sys::send_with_fd(fd, bytes, pass) }))?;
+            if sent == bytes.len() {
+                return Ok(WriteOutcome::Done);
+            }
+            if sent > 0 {
+                // The descriptor went with the first byte; the rest is plain data.
+                self.queue(vec![Segment { bytes: bytes[sent..].to_vec(), fd: None }]);
+                return Ok(WriteOutcome::Queued { sent });
+            }
+        }
+        self.queue(vec![Segment { bytes: bytes.to_vec(), fd: Some(sys::dup_fd(pass)?) }]);
+        Ok(WriteOutcome::Queued { sent: 0 })
+    }
+
+    fn queue(&self, request: Vec<Segment>) {
+        self.shared.queued_writes.fetch_add(1, Ordering::AcqRel);
+        self.send(ConnCmd::Write(request));
     }
 
     /// Ends the writable side once queued writes are flushed; `ShutdownDone` follows.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use tokio::net::TcpSocket;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use crate::conn::{Conn, ConnCmd};
+use crate::conn::{Conn, ConnCmd, Segment};
 use crate::env::{ConnectTarget, EnvShared};
 use crate::event::{EventKind, Syscall};
 use crate::idle::IdleTimer;
@@ -90,6 +90,7 @@ async fn connect(
     let attempt = async {
         match target {
             ConnectTarget::Tcp { addr, local } => connect_tcp(addr, local).await.map(Stream::Tcp),
+            ConnectTarget::Unix { path } => connect_unix(&path).await.map(Stream::Unix),
         }
     };
     tokio::pin!(attempt);
@@ -126,6 +127,28 @@ async fn connect_tcp(addr: SocketAddr, local: Option<SocketAddr>) -> Result<toki
     socket.connect(addr).await.map_err(|e| (e, Syscall::Connect))
 }
 
+async fn connect_unix(path: &str) -> Result<tokio::net::UnixStream, (io::Error, Syscall)> {
+    let fail = |e| (e, Syscall::Connect);
+    let addr = socket2::SockAddr::unix(path).map_err(fail)?;
+    let socket = socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None).map_err(fail)?;
+    socket.set_nonblocking(true).map_err(fail)?;
+    let in_progress = match socket.connect(&addr) {
+        Ok(()) => false,
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => true,
+        // Match node:net (libuv): EAGAIN (a full backlog) is an error, not a retry.
+        Err(e) => return Err(fail(e)),
+    };
+    let std_stream: std::os::unix::net::UnixStream = socket.into();
+    let stream = tokio::net::UnixStream::from_std(std_stream).map_err(fail)?;
+    if in_progress {
+        stream.writable().await.map_err(fail)?;
+        if let Some(e) = stream.take_error().map_err(fail)? {
+            return Err(fail(e));
+        }
+    }
+    Ok(stream)
+}
+
 async fn sleep_until(deadline_ms: Option<u64>) {
     match deadline_ms {
         Some(ms) => tokio::time::sleep_until(instant_at_ms(ms)).await,
@@ -133,13 +156,19 @@ async fn sleep_until(deadline_ms: Option<u64>) {
     }
 }
 
-/// Write requests not yet fully flushed, oldest first. Each entry is one request (the
-/// remainder of one `Conn::write`), so finishing an entry is one `WriteDone`.
+/// Write requests not yet fully flushed, oldest first, as segments; the last segment of
+/// each request is marked, so finishing it is one `WriteDone`.
 #[derive(Default)]
 struct WriteQueue {
-    requests: VecDeque<Vec<u8>>,
-    /// Bytes of the front request already written.
+    segments: VecDeque<Queued>,
+    /// Bytes of the front segment already written.
     offset: usize,
+}
+
+struct Queued {
+    segment: Segment,
+    /// Bytes of the whole request, reported when its last segment completes.
+    ends_request: Option<usize>,
 }
 
 struct Driver<'a> {
@@ -162,7 +191,7 @@ impl Driver<'_> {
             let shared = &self.conn.shared;
             let credit = shared.read_limit.load(Ordering::Relaxed).saturating_sub(shared.inflight.load(Ordering::Acquire));
             let want_read = !state.read_done && credit > 0 && shared.reading.load(Ordering::Acquire);
-            let want_write = !self.writes.requests.is_empty() && !state.write_failed;
+            let want_write = !self.writes.segments.is_empty() && !state.write_failed;
             let deadline = self.idle.deadline(shared);
             tokio::select! {
                 biased;
@@ -196,8 +225,15 @@ impl Driver<'_> {
         match cmd {
             None | Some(ConnCmd::Close) => return Some(Exit::Close),
             Some(ConnCmd::Reset) => return Some(Exit::Reset),
-            Some(ConnCmd::Write(bytes)) => {
-                self.writes.requests.push_back(bytes);
+            Some(ConnCmd::Write(request)) => {
+                let total = request.iter().map(|s| s.bytes.len()).sum();
+                let last = request.len().saturating_sub(1);
+                if request.is_empty() {
+                    self.writes.segments.push_back(Queued { segment: Segment { bytes: Vec::new(), fd: None }, ends_request: Some(0) });
+                }
+                for (i, segment) in request.into_iter().enumerate() {
+                    self.writes.segments.push_back(Queued { segment, ends_request: (i == last).then_some(total) });
+                }
                 if !state.write_failed {
                     self.flush(state);
                 }
@@ -212,24 +248,37 @@ impl Driver<'_> {
     fn flush(&mut self, state: &mut ReadWriteState) {
         loop {
             self.complete_finished_requests();
-            if self.writes.requests.is_empty() {
-                return;
-            }
-            let mut slices = Vec::with_capacity(WRITEV_SLICES.min(self.writes.requests.len()));
-            for (i, req) in self.writes.requests.iter().take(WRITEV_SLICES).enumerate() {
-                let start = if i == 0 { self.writes.offset } else { 0 };
-                slices.push(IoSlice::new(&req[start..]));
-            }
-            match self.stream.try_write_vectored(&slices) {
+            let Some(front) = self.writes.segments.front() else { return };
+            let result = if let (Some(pass), 0) = (&front.segment.fd, self.writes.offset) {
+                // A descriptor goes alone with its segment, so it reaches the peer with
+                // exactly the bytes it was written with.
+                use std::os::fd::AsRawFd;
+                self.stream.try_write_with_fd(&front.segment.bytes, pass.as_raw_fd())
+            } else {
+                let mut slices = Vec::with_capacity(WRITEV_SLICES.min(self.writes.segments.len()));
+                for (i, q) in self.writes.segments.iter().take(WRITEV_SLICES).enumerate() {
+                    if i > 0 && q.segment.fd.is_some() {
+                        break;
+                    }
+                    let start = if i == 0 { self.writes.offset } else { 0 };
+                    slices.push(IoSlice::new(&q.segment.bytes[start..]));
+                }
+                self.stream.try_write_vectored(&slices)
+            };
+            match result {
                 Ok(n) => {
                     self.conn.touch();
+                    if let Some(front) = self.writes.segments.front_mut() {
+                        // Sent: the kernel holds the descriptor now; close our duplicate.
+                        front.segment.fd = None;
+                    }
                     self.writes.offset += n;
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     state.write_failed = true;
-                    self.writes.requests.clear();
+                    self.writes.segments.clear();
                     self.writes.offset = 0;
                     self.conn.shared.queued_writes.store(0, Ordering::Release);
                     self.env.sink.push(self.conn.id(), EventKind::Error, sys::errno_of(&e), Syscall::Write as i32);
@@ -239,19 +288,22 @@ impl Driver<'_> {
         }
     }
 
-    /// Pops every request the offset has passed, reporting each as done.
+    /// Pops every segment the offset has passed, reporting each finished request.
     fn complete_finished_requests(&mut self) {
-        while let Some(front) = self.writes.requests.front() {
-            if self.writes.offset < front.len() {
+        while let Some(front) = self.writes.segments.front() {
+            let len = front.segment.bytes.len();
+            if self.writes.offset < len || (len == 0 && front.segment.fd.is_some()) {
                 break;
             }
-            self.writes.offset -= front.len();
-            let len = front.len();
-            self.writes.requests.pop_front();
-            // Count the request out before JS hears of it: once JS sees the last
-            // WriteDone it may write directly again.
-            self.conn.shared.queued_writes.fetch_sub(1, Ordering::AcqRel);
-            self.env.sink.push(self.conn.id(), EventKind::WriteDone, len as u32 as i32, 0);
+            self.writes.offset -= len;
+            let ends_request = front.ends_request;
+            self.writes.segments.pop_front();
+            if let Some(total) = ends_request {
+                // Count the request out before JS hears of it: once JS sees the last
+                // WriteDone it may write directly again.
+                self.conn.shared.queued_writes.fetch_sub(1, Ordering::AcqRel);
+                self.env.sink.push(self.conn.id(), EventKind::WriteDone, total as u32 as i32, 0);
+            }
         }
     }
 
@@ -260,9 +312,15 @@ impl Driver<'_> {
         READ_BUF.with(|buf| {
             let mut buf = buf.borrow_mut();
             let mut credit = credit;
+            let mut fds = Vec::new();
             for _ in 0..READS_PER_TURN {
                 let want = credit.min(buf.len());
-                match self.stream.try_read(&mut buf[..want]) {
+                let result = self.stream.try_read(&mut buf[..want], &mut fds);
+                // Descriptors come before the bytes they were sent with.
+                for fd in fds.drain(..) {
+                    self.env.sink.push_fd(id, fd);
+                }
+                match result {
                     Ok(0) => {
                         state.read_done = true;
                         self.env.sink.push(id, EventKind::Eof, 0, 0);
@@ -293,14 +351,18 @@ impl Driver<'_> {
     /// Match node:net: `end()` shuts the write side down only after every queued byte
     /// is out, and its callback waits for the shutdown.
     fn maybe_shutdown(&mut self, state: &mut ReadWriteState) {
-        if !state.shutdown_wanted || state.shutdown_done || !self.writes.requests.is_empty() {
+        if !state.shutdown_wanted || state.shutdown_done || !self.writes.segments.is_empty() {
             return;
         }
         state.shutdown_done = true;
         // SAFETY: the task owns `stream`, so its descriptor is open.
-        let errno = match unsafe { sys::shutdown_write(self.stream.raw_fd()) } {
-            Ok(()) => 0,
-            Err(e) => sys::errno_of(&e),
+        let errno = if !self.stream.is_socket() {
+            0 // a pipe has no half-close; ending it means closing it, which close does
+        } else {
+            match unsafe { sys::shutdown_write(self.stream.raw_fd()) } {
+                Ok(()) => 0,
+                Err(e) => sys::errno_of(&e),
+            }
         };
         self.env.sink.push(self.conn.id(), EventKind::ShutdownDone, errno, 0);
     }

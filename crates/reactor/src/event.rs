@@ -26,6 +26,9 @@ pub enum EventKind {
     Accepted = 7,
     /// `shutdown(SHUT_WR)` ran after the write queue drained: `a` = errno or 0.
     ShutdownDone = 8,
+    /// A descriptor arrived (SCM_RIGHTS): `a` = the new fd, owned by whoever takes the
+    /// batch. It precedes the `Data` record of the bytes it came with.
+    Fd = 9,
 }
 
 /// Which syscall an `Error` record is about; JS needs it for the error's `syscall`.

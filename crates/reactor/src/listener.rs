@@ -9,6 +9,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
+#[cfg(unix)]
+use tokio::net::UnixListener;
 use tokio::sync::Notify;
 
 use crate::conn::Conn;
@@ -22,17 +24,47 @@ use crate::sys;
 /// retrying at once would spin on the same error while nothing can have changed.
 const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(50);
 
+/// The listening socket the accept task owns.
+pub(crate) enum AnyListener {
+    Tcp(TcpListener),
+    #[cfg(unix)]
+    Unix(UnixListener),
+}
+
+impl AnyListener {
+    async fn accept(&self) -> io::Result<Stream> {
+        match self {
+            AnyListener::Tcp(l) => l.accept().await.map(|(s, _)| Stream::Tcp(s)),
+            #[cfg(unix)]
+            AnyListener::Unix(l) => l.accept().await.map(|(s, _)| Stream::Unix(s)),
+        }
+    }
+}
+
 pub struct Listener {
     id: u32,
     /// `Some` while the accept task holds the open listener (see `Conn`'s `fd`).
     fd: Mutex<Option<RawFd>>,
     closing: AtomicBool,
     wake: Notify,
+    /// The socket file to remove on close (Match node:net: libuv unlinks a Unix
+    /// server's path in uv_close, synchronously; not for abstract names or adopted
+    /// descriptors).
+    unlink_on_close: Mutex<Option<std::path::PathBuf>>,
+    /// TCP listeners are shut down at close() so new connections are refused at once.
+    tcp: bool,
 }
 
 impl Listener {
-    pub(crate) fn new(id: u32, fd: RawFd) -> Arc<Listener> {
-        Arc::new(Listener { id, fd: Mutex::new(Some(fd)), closing: AtomicBool::new(false), wake: Notify::new() })
+    pub(crate) fn new(id: u32, fd: RawFd, tcp: bool, unlink_on_close: Option<std::path::PathBuf>) -> Arc<Listener> {
+        Arc::new(Listener {
+            id,
+            fd: Mutex::new(Some(fd)),
+            closing: AtomicBool::new(false),
+            wake: Notify::new(),
+            unlink_on_close: Mutex::new(unlink_on_close),
+            tcp,
+        })
     }
 
     pub fn id(&self) -> u32 {
@@ -48,11 +80,25 @@ impl Listener {
         if self.closing.swap(true, Ordering::AcqRel) {
             return;
         }
-        if let Some(fd) = *self.fd_guard() {
-            // SAFETY: the fd lock is held, so the accept task cannot close `fd` meanwhile.
-            unsafe { sys::stop_listening(fd) };
+        // A Unix listener is not shut down: its path goes below, which already turns new
+        // connects away, and gVisor was seen to make a shut-down Unix listener block in
+        // accept4 despite O_NONBLOCK, stalling the whole reactor thread.
+        let unlink = self.unlink_on_close.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if self.tcp {
+            if let Some(fd) = *self.fd_guard() {
+                // SAFETY: the fd lock is held, so the accept task cannot close `fd` meanwhile.
+                unsafe { sys::stop_listening(fd) };
+            }
+        }
+        if let Some(path) = unlink {
+            let _ = std::fs::remove_file(path);
         }
         self.wake.notify_one();
+    }
+
+    /// The descriptor while open.
+    pub fn raw_fd(&self) -> Option<RawFd> {
+        *self.fd_guard()
     }
 
     pub fn local_addr(&self) -> io::Result<SockAddr> {
@@ -69,19 +115,18 @@ pub(crate) struct AcceptOptions {
     pub pause_on_connect: bool,
 }
 
-pub(crate) async fn accept_loop(listener: Arc<Listener>, env: Arc<EnvShared>, tcp: TcpListener, opts: AcceptOptions) {
+pub(crate) async fn accept_loop(listener: Arc<Listener>, env: Arc<EnvShared>, socket: AnyListener, opts: AcceptOptions) {
     loop {
         if listener.closing.load(Ordering::Acquire) {
             break;
         }
         tokio::select! {
             _ = listener.wake.notified() => {}
-            accepted = tcp.accept() => match accepted {
-                Ok((stream, _peer)) => {
+            accepted = socket.accept() => match accepted {
+                Ok(stream) => {
                     if listener.closing.load(Ordering::Acquire) {
                         break;
                     }
-                    let stream = Stream::Tcp(stream);
                     let id = env.next_id();
                     let (conn, rx) = Conn::new(id, !opts.pause_on_connect);
                     // Published before JS hears of the socket, so options JS applies on
@@ -102,6 +147,6 @@ pub(crate) async fn accept_loop(listener: Arc<Listener>, env: Arc<EnvShared>, tc
         }
     }
     *listener.fd_guard() = None;
-    drop(tcp);
+    drop(socket);
     env.remove_listener(listener.id);
 }

@@ -157,3 +157,161 @@ pub unsafe fn socket_options(fd: RawFd) -> io::Result<SocketOptions> {
         keep_alive_idle_secs: sock.tcp_keepalive_time()?.as_secs() as u32,
     })
 }
+
+/// What kind of descriptor `fd` is, in libuv's terms (`uv_guess_handle`), as node:net
+/// names them: "TCP", "PIPE" (a Unix stream socket or a FIFO), "UDP", "TTY", "FILE",
+/// "UNKNOWN". Match node:net: `new Socket({ fd })` accepts only TCP and PIPE.
+pub fn guess_handle_type(fd: RawFd) -> &'static str {
+    // SAFETY: isatty and fstat only read the descriptor table; an invalid fd fails.
+    if unsafe { libc::isatty(fd) } == 1 {
+        return "TTY";
+    }
+    // SAFETY: `st` is a plain C struct that fstat fills in.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    if unsafe { libc::fstat(fd, &mut st) } != 0 {
+        return "UNKNOWN";
+    }
+    match st.st_mode & libc::S_IFMT {
+        libc::S_IFREG | libc::S_IFCHR => return "FILE",
+        libc::S_IFIFO => return "PIPE",
+        libc::S_IFSOCK => {}
+        _ => return "UNKNOWN",
+    }
+    // SAFETY: `fd` was just seen to be an open socket; the borrow ends with this call.
+    let fd = unsafe { borrow(fd) };
+    let sock = SockRef::from(&fd);
+    let (Ok(ty), Ok(addr)) = (sock.r#type(), sock.local_addr()) else { return "UNKNOWN" };
+    if ty == socket2::Type::DGRAM {
+        return "UDP";
+    }
+    if ty != socket2::Type::STREAM {
+        return "UNKNOWN";
+    }
+    match addr.family() as i32 {
+        libc::AF_INET | libc::AF_INET6 => "TCP",
+        libc::AF_UNIX => "PIPE",
+        _ => "UNKNOWN",
+    }
+}
+
+/// Whether `fd` is an open descriptor (`fcntl(F_GETFD)` succeeds).
+pub fn fd_is_open(fd: RawFd) -> bool {
+    // SAFETY: F_GETFD only reads the descriptor flags; an invalid fd fails with EBADF.
+    fd >= 0 && unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1
+}
+
+/// Closes a descriptor the caller owns (an fd received from a peer that nobody took).
+pub fn close_fd(fd: RawFd) {
+    if fd >= 0 {
+        // SAFETY: the caller owns `fd` and does not use it afterwards.
+        unsafe { libc::close(fd) };
+    }
+}
+
+/// At most this many descriptors are taken from one `recvmsg`. Senders pass one per
+/// write; a few more leave room for writes the kernel merged.
+pub const MAX_FDS_PER_READ: usize = 16;
+
+/// `recvmsg` that also collects SCM_RIGHTS descriptors into `fds` (close-on-exec).
+///
+/// # Safety
+/// `fd` must be an open Unix stream socket for the duration of the call.
+pub unsafe fn recv_with_fds(fd: RawFd, buf: &mut [u8], fds: &mut Vec<RawFd>) -> io::Result<usize> {
+    // Room for MAX_FDS_PER_READ ints, aligned as cmsghdr requires.
+    let mut cmsg_space = [0u64; 16];
+    let mut iov = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
+    // SAFETY: msghdr is a plain C struct; every pointer set below outlives the call.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cmsg_space.as_mut_ptr().cast();
+    // SAFETY: CMSG_SPACE is a pure size computation.
+    msg.msg_controllen = unsafe { libc::CMSG_SPACE((MAX_FDS_PER_READ * std::mem::size_of::<RawFd>()) as u32) } as _;
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+    let flags = libc::MSG_CMSG_CLOEXEC;
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+    let flags = 0;
+    // SAFETY: `msg` describes valid buffers; `fd` is open (contract).
+    let n = unsafe { libc::recvmsg(fd, &mut msg, flags) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the kernel filled `msg`; the CMSG_* walk stays within msg_controllen.
+    unsafe {
+        let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
+        while !cmsg.is_null() {
+            if (*cmsg).cmsg_level == libc::SOL_SOCKET && (*cmsg).cmsg_type == libc::SCM_RIGHTS {
+                let data = libc::CMSG_DATA(cmsg) as *const RawFd;
+                let bytes = (*cmsg).cmsg_len as usize - (data as usize - cmsg as usize);
+                for i in 0..bytes / std::mem::size_of::<RawFd>() {
+                    fds.push(std::ptr::read_unaligned(data.add(i)));
+                }
+            }
+            cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
+        }
+    }
+    Ok(n as usize)
+}
+
+/// `sendmsg` of `bytes` with `pass` attached as SCM_RIGHTS (it travels with the first
+/// byte sent), without SIGPIPE.
+///
+/// # Safety
+/// `fd` must be an open Unix stream socket for the duration of the call.
+pub unsafe fn send_with_fd(fd: RawFd, bytes: &[u8], pass: RawFd) -> io::Result<usize> {
+    let mut cmsg_space = [0u64; 4];
+    let mut iov = libc::iovec { iov_base: bytes.as_ptr() as *mut _, iov_len: bytes.len() };
+    // SAFETY: msghdr is a plain C struct; every pointer set below outlives the call.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cmsg_space.as_mut_ptr().cast();
+    // SAFETY: pure size computations, and writes within `cmsg_space`, which
+    // CMSG_SPACE(sizeof(int)) fits.
+    unsafe {
+        msg.msg_controllen = libc::CMSG_SPACE(std::mem::size_of::<RawFd>() as u32) as _;
+        let cmsg = libc::CMSG_FIRSTHDR(&msg);
+        (*cmsg).cmsg_level = libc::SOL_SOCKET;
+        (*cmsg).cmsg_type = libc::SCM_RIGHTS;
+        (*cmsg).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<RawFd>() as u32) as _;
+        std::ptr::write_unaligned(libc::CMSG_DATA(cmsg) as *mut RawFd, pass);
+    }
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+    let flags = libc::MSG_NOSIGNAL;
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+    let flags = 0;
+    // SAFETY: `msg` describes valid buffers; `fd` is open (contract).
+    let n = unsafe { libc::sendmsg(fd, &msg, flags) };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
+/// A duplicate of `fd` that the reactor owns (close-on-exec), for an fd whose sending
+/// had to be queued: the caller may close its own copy as soon as write() returns.
+pub fn dup_fd(fd: RawFd) -> io::Result<std::os::fd::OwnedFd> {
+    // SAFETY: F_DUPFD_CLOEXEC makes a new descriptor or fails; the result is owned here.
+    let new = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
+    if new < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `new` is a fresh descriptor nobody else owns.
+    Ok(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(new) })
+}
+
+/// `read(2)` on a descriptor held as a plain fd (an adopted pipe).
+pub fn read_fd(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: `buf` is valid for `buf.len()` bytes; the caller owns `fd`.
+    let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+    if n < 0 { Err(io::Error::last_os_error()) } else { Ok(n as usize) }
+}
+
+/// `writev(2)` on a descriptor held as a plain fd (an adopted pipe).
+pub fn writev_fd(fd: RawFd, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+    // SAFETY: IoSlice is ABI-compatible with iovec; the caller owns `fd`.
+    let n = unsafe { libc::writev(fd, bufs.as_ptr().cast(), bufs.len().min(1024) as i32) };
+    if n < 0 { Err(io::Error::last_os_error()) } else { Ok(n as usize) }
+}

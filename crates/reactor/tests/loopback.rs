@@ -298,3 +298,21 @@ fn write_of_more_slices_than_iov_max_arrives_whole() {
     assert_eq!(got, chunks.concat());
     c.close();
 }
+
+#[test]
+fn unix_listener_close_leaves_the_reactor_working() {
+    let mut h = Harness::new();
+    let dir = std::env::temp_dir().join(format!("rsnet-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("a.sock");
+    let _ = std::fs::remove_file(&path);
+    let unix = h.env.listen_unix(path.to_str().unwrap(), 16, false).unwrap();
+    unix.close();
+    assert!(!path.exists(), "the socket file goes at close()");
+    let (tcp, addr) = listen(&h);
+    let c = connect(&h, addr);
+    h.until("connected after a Unix listener closed", |s| s.iter().any(|e| e.kind == EventKind::Connected as i32));
+    c.close();
+    tcp.close();
+    let _ = std::fs::remove_dir_all(&dir);
+}
