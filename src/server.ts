@@ -24,6 +24,8 @@ import { validateNumber, validatePort, validateAbortSignal } from './validate';
 
 const EADDRINUSE = 98;
 const EINVAL = 22;
+const ENOENT = 2;
+const EACCES = 13;
 const EBADF = 9;
 const DEFAULT_IPV4_ADDR = '0.0.0.0';
 const DEFAULT_IPV6_ADDR = '::';
@@ -201,6 +203,8 @@ function setupListenHandle(
   } else if (addressType === -1) {
     self._handleKind = 'pipe';
     result = binding.listenUnix(address, backlogInt, self.pauseOnConnect);
+    // Match node:net (libuv's uv_pipe_bind): ENOENT is reported as EACCES, as on Windows.
+    if (result === ENOENT) result = EACCES;
   } else if (!address) {
     // Match node:net: no host means the IPv6 wildcard (dual stack), falling back to
     // IPv4 when IPv6 is not there. libuv reports EADDRINUSE at listen(), not bind(), so
@@ -218,7 +222,6 @@ function setupListenHandle(
     result = listen(address);
   }
   if (typeof result === 'number') {
-    if (addressType === -1) self._pipeName = undefined;
     const error = uvExceptionWithHostPort(result, 'listen', address, port);
     process.nextTick(emitErrorNT, self, error);
     return;
@@ -249,6 +252,12 @@ function onConnection(self: any, id: number): void {
   if (!native) return;
   // Match node:net (20): maxConnections 0 means no limit.
   if (self.maxConnections && self._connections >= self.maxConnections) {
+    if (self._handleKind === 'pipe') {
+      // Match node:net: a pipe has no addresses to describe.
+      self.emit('drop');
+      native.close();
+      return;
+    }
     // Match node:net: the excess connection is closed at once, after a 'drop' event
     // describing it.
     const data = Object.create(null);

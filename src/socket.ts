@@ -856,6 +856,7 @@ proto.connect = function connect(this: any, ...args: any[]) {
   if (pipe) {
     validateString(path, 'options.path');
     this[kConnectRequest] = { address: path, port: undefined, addressType: undefined } as any;
+    this.emit('connectionAttempt', path, undefined, undefined);
     this._handle.attach(binding.connectUnix(path));
   } else {
     lookupAndConnect(this, options);

@@ -160,8 +160,7 @@ impl Env {
 
     fn start_listener(&self, socket: AnyListener, fd: RawFd, pause_on_connect: bool, unlink_on_close: Option<std::path::PathBuf>) -> Arc<Listener> {
         let id = self.shared.next_id();
-        let tcp = matches!(socket, AnyListener::Tcp(_));
-        let listener = Listener::new(id, fd, tcp, unlink_on_close);
+        let listener = Listener::new(id, fd, unlink_on_close);
         self.shared.listeners.lock().unwrap_or_else(|e| e.into_inner()).insert(id, listener.clone());
         let opts = AcceptOptions { pause_on_connect };
         runtime().spawn(listener::accept_loop(listener.clone(), self.shared.clone(), socket, opts));

@@ -5,7 +5,7 @@
 use std::io;
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -51,19 +51,23 @@ pub struct Listener {
     /// server's path in uv_close, synchronously; not for abstract names or adopted
     /// descriptors).
     unlink_on_close: Mutex<Option<std::path::PathBuf>>,
-    /// TCP listeners are shut down at close() so new connections are refused at once.
-    tcp: bool,
+    /// Signalled (with `fd`'s mutex) once the accept task has closed the socket.
+    closed: Condvar,
 }
 
+/// How long `close()` waits for the accept task. It normally takes microseconds; the
+/// bound only matters if the runtime is already gone (process exit).
+const CLOSE_WAIT_LIMIT: Duration = Duration::from_secs(2);
+
 impl Listener {
-    pub(crate) fn new(id: u32, fd: RawFd, tcp: bool, unlink_on_close: Option<std::path::PathBuf>) -> Arc<Listener> {
+    pub(crate) fn new(id: u32, fd: RawFd, unlink_on_close: Option<std::path::PathBuf>) -> Arc<Listener> {
         Arc::new(Listener {
             id,
             fd: Mutex::new(Some(fd)),
             closing: AtomicBool::new(false),
             wake: Notify::new(),
             unlink_on_close: Mutex::new(unlink_on_close),
-            tcp,
+            closed: Condvar::new(),
         })
     }
 
@@ -75,25 +79,21 @@ impl Listener {
         self.fd.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Stops accepting at once and closes the socket. No event follows.
+    /// Stops accepting and closes the socket before returning, as node:net's
+    /// `server.close()` does: a new listen() on the same address or (abstract) name may
+    /// follow at once. The accept task does the closing; this waits for it, which is a
+    /// thread hop, bounded in case the runtime is already gone. No event follows.
     pub fn close(&self) {
         if self.closing.swap(true, Ordering::AcqRel) {
             return;
         }
-        // A Unix listener is not shut down: its path goes below, which already turns new
-        // connects away, and gVisor was seen to make a shut-down Unix listener block in
-        // accept4 despite O_NONBLOCK, stalling the whole reactor thread.
         let unlink = self.unlink_on_close.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if self.tcp {
-            if let Some(fd) = *self.fd_guard() {
-                // SAFETY: the fd lock is held, so the accept task cannot close `fd` meanwhile.
-                unsafe { sys::stop_listening(fd) };
-            }
-        }
+        self.wake.notify_one();
+        let guard = self.fd_guard();
+        let _ = self.closed.wait_timeout_while(guard, CLOSE_WAIT_LIMIT, |fd| fd.is_some());
         if let Some(path) = unlink {
             let _ = std::fs::remove_file(path);
         }
-        self.wake.notify_one();
     }
 
     /// The descriptor while open.
@@ -146,7 +146,12 @@ pub(crate) async fn accept_loop(listener: Arc<Listener>, env: Arc<EnvShared>, so
             }
         }
     }
-    *listener.fd_guard() = None;
-    drop(socket);
+    {
+        // Closed under the fd lock, so no JS-thread call can meet a stale descriptor.
+        let mut fd = listener.fd_guard();
+        drop(socket);
+        *fd = None;
+    }
+    listener.closed.notify_all();
     env.remove_listener(listener.id);
 }

@@ -81,20 +81,6 @@ pub unsafe fn peer_addr(fd: RawFd) -> io::Result<SockAddr> {
     to_sock_addr(sock.peer_addr()?)
 }
 
-/// Stops a listening socket from completing new connections before its task gets round
-/// to closing it. On Linux, `shutdown` on a listener resets its queue and refuses new
-/// SYNs at once, so `server.close()` is synchronous as it is in node:net; elsewhere the
-/// call fails harmlessly and the reactor's close follows a moment later.
-///
-/// # Safety
-/// `fd` must be an open socket for the duration of the call.
-pub unsafe fn stop_listening(fd: RawFd) {
-    // SAFETY: see the function's contract.
-    let fd = unsafe { borrow(fd) };
-    let sock = SockRef::from(&fd);
-    let _ = sock.shutdown(Shutdown::Read);
-}
-
 /// # Safety
 /// `fd` must be an open socket for the duration of the call.
 pub unsafe fn shutdown_write(fd: RawFd) -> io::Result<()> {
