@@ -9,9 +9,10 @@ const dt = (title, scenario, opts) => test(title, (t) => differential(t, title, 
 // Public names on the prototype chain up to EventEmitter/Duplex (instance
 // fields are left out: node's are mostly internal).
 // What rsnet has on purpose beyond node 20's net: the old `server.connections` count
-// (the seed's API) and the reactor's thread setting. Checked on their own in
+// (the seed's API), listenFD and write(data, fd) (fd passing), and the reactor's
+// thread setting. Checked on their own in
 // rsnet-extras.test.mjs; left out of the differential comparison.
-const RSNET_EXTRAS = new Set(['connections', 'setIoThreads']);
+const RSNET_EXTRAS = new Set(['connections', 'setIoThreads', 'listenFD', 'write']);
 
 function publicNames(obj) {
   const names = new Set();

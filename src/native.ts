@@ -24,6 +24,7 @@ export const EV_TIMEOUT = 6;
 export const EV_ACCEPTED = 7;
 export const EV_SHUTDOWN_DONE = 8;
 export const EV_FD = 9;
+export const EV_CLOSED = 10;
 
 /** Syscalls named by error records (crates/reactor/src/event.rs `Syscall`). */
 export const SYSCALL_NAMES: Record<number, string> = {

@@ -11,6 +11,7 @@ import { TcpHandle } from './tcp_handle';
 import { binding } from './dispatch';
 import {
   EV_FD,
+  EV_CLOSED,
   guessHandleType,
   fdIsOpen,
   EV_CONNECTED,
@@ -500,13 +501,9 @@ proto._destroy = function _destroy(this: any, exception: Error | null, cb: (err:
     this[kBytesWritten] = handle.bytesWritten;
     const reset = !!this.resetAndClosing;
     this.resetAndClosing = false;
-    handle.close(reset);
-    this._handle = null;
-    this._sockname = null;
-    cb(exception);
     // Match node:net (libuv): a closed handle cancels its pending write and shutdown,
     // whose callbacks run before the handle's close callback emits 'close'.
-    setImmediate(() => {
+    handle.close(reset, () => {
       const writeCb = handle.writeCallback;
       handle.writeCallback = null;
       if (writeCb) writeCb(null);
@@ -515,6 +512,9 @@ proto._destroy = function _destroy(this: any, exception: Error | null, cb: (err:
       if (shutdownCb) shutdownCb(0);
       this.emit('close', isException);
     });
+    this._handle = null;
+    this._sockname = null;
+    cb(exception);
   } else {
     cb(exception);
     process.nextTick(emitCloseNT, this);
@@ -702,6 +702,9 @@ proto._onNativeEvent = function _onNativeEvent(this: any, kind: number, a: numbe
       return this._onTimeout();
     case EV_ERROR:
       return onError(this, a, SYSCALL_NAMES[b] || 'unknown');
+    case EV_CLOSED:
+      this._handle.nativeGone = true;
+      return;
     case EV_FD:
       // The user owns the descriptor from here on; with nobody listening, nobody would
       // close it, so rsnet does.

@@ -5,6 +5,7 @@
 // applied once the native socket is attached.
 
 import { binding, register, unregister, holdRef, releaseRef, EventTarget } from './dispatch';
+import { EV_CLOSED, EV_FD, closeFd } from './native';
 
 export class TcpHandle {
   /** The reactor's socket, once connecting or accepted. */
@@ -21,6 +22,8 @@ export class TcpHandle {
   bytesWritten = 0;
   private refed = true;
   private closed = false;
+  /** The reactor reported the socket closed on its own (a failed connect). */
+  nativeGone = false;
   private noDelay: boolean | null = null;
   private keepAlive: [boolean, number] | null = null;
   private timeoutMs = 0;
@@ -54,16 +57,39 @@ export class TcpHandle {
     if (this.timeoutMs > 0) native.setTimeout(this.timeoutMs);
   }
 
-  /** Detaches and closes the native socket; the object stays as a tombstone. */
-  close(reset: boolean): void {
+  /**
+   * Closes the native socket; `onClosed` runs once its descriptor is really closed
+   * (Match node:net: 'close' is emitted from the handle's close callback). Until then
+   * the handle keeps the process alive, and descriptors still arriving are closed.
+   */
+  close(reset: boolean, onClosed?: () => void): void {
     if (this.closed) return;
     this.closed = true;
-    releaseRef(this);
-    if (this.native) {
-      unregister(this.native.id);
-      if (reset) this.native.reset();
-      else this.native.close();
+    const native = this.native;
+    if (!native || this.nativeGone) {
+      if (native) unregister(native.id);
+      releaseRef(this);
+      if (onClosed) setImmediate(onClosed);
+      return;
     }
+    const id = native.id;
+    register(id, {
+      _onNativeEvent: (kind: number, a: number) => {
+        if (kind === EV_CLOSED) {
+          unregister(id);
+          // A later turn, as libuv's close callbacks: what destroy() queued with
+          // process.nextTick ('error') comes first even when the reactor was quicker.
+          setImmediate(() => {
+            releaseRef(this);
+            if (onClosed) onClosed();
+          });
+        } else if (kind === EV_FD) {
+          closeFd(a);
+        }
+      },
+    });
+    if (reset) native.reset();
+    else native.close();
   }
 
   ref(): void {

@@ -60,6 +60,7 @@ pub(crate) async fn run(conn: Arc<Conn>, env: Arc<EnvShared>, mut rx: UnboundedR
             }
             None => {
                 env.remove_conn(conn.id());
+                env.sink.push(conn.id(), EventKind::Closed, 0, 0);
                 return;
             }
         },
@@ -75,6 +76,7 @@ pub(crate) async fn run(conn: Arc<Conn>, env: Arc<EnvShared>, mut rx: UnboundedR
     conn.set_fd(None);
     drop(stream);
     env.remove_conn(conn.id());
+    env.sink.push(conn.id(), EventKind::Closed, 0, 0);
 }
 
 /// Connects, also watching for close and the idle timer. `None` if it failed (the error

@@ -29,6 +29,9 @@ pub enum EventKind {
     /// A descriptor arrived (SCM_RIGHTS): `a` = the new fd, owned by whoever takes the
     /// batch. It precedes the `Data` record of the bytes it came with.
     Fd = 9,
+    /// The socket's descriptor is closed and its task is gone: the last event of an id
+    /// (Match node:net: 'close' follows the handle's close, not the request for it).
+    Closed = 10,
 }
 
 /// Which syscall an `Error` record is about; JS needs it for the error's `syscall`.
