@@ -9,6 +9,8 @@ export const { Binding } = binding;
 export const guessHandleType: (fd: number) => string = binding.guessHandleType;
 export const closeFd: (fd: number) => void = binding.closeFd;
 export const fdIsOpen: (fd: number) => boolean = binding.fdIsOpen;
+/** fcntl(F_GETFL) & O_ACCMODE: 0 read-only, 1 write-only, 2 read-write, -1 closed. */
+export const fdAccessMode: (fd: number) => number = binding.fdAccessMode;
 export const setIoThreads: (n: number) => boolean = binding.setIoThreads;
 
 /** Words per event record: [id, kind, a, b]. */

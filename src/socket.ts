@@ -14,6 +14,8 @@ import {
   EV_CLOSED,
   guessHandleType,
   fdIsOpen,
+  fdAccessMode,
+  closeFd,
   EV_CONNECTED,
   EV_DATA,
   EV_EOF,
@@ -51,6 +53,9 @@ import {
 } from './validate';
 
 const ENOTCONN = 107;
+const EPIPE = 32;
+const O_RDONLY = 0;
+const O_WRONLY = 1;
 const EBADF = 9;
 /** A Buffer written with `write(data, fd)` carries the descriptor to pass here. */
 const kFdToSend = Symbol('kFdToSend');
@@ -150,9 +155,14 @@ export function Socket(this: any, options?: any): any {
     validateInt32(fd, 'fd', 0);
     const type = guessHandleType(fd);
     if (type !== 'PIPE' && type !== 'TCP') throw new ERR_INVALID_FD_TYPE(type);
+    const mode = fdAccessMode(fd);
     const native = binding.adopt(fd);
     if (typeof native === 'number') throw errnoException(native, 'open');
     this._handle = new TcpHandle(null, native, type === 'TCP' ? 'tcp' : 'pipe');
+    if (type === 'PIPE') {
+      this._handle.canRead = mode !== O_WRONLY;
+      this._handle.canWrite = mode !== O_RDONLY;
+    }
     this._handle.setOwner(this);
   }
 
@@ -408,7 +418,13 @@ proto._read = function _read(this: any, n: number) {
     handle.consumed(handle.unacked);
     handle.unacked = 0;
   }
-  if (!handle.reading) handle.readStart();
+  if (!handle.reading) {
+    if (!handle.canRead) {
+      this.destroy(errnoException(ENOTCONN, 'read'));
+      return;
+    }
+    handle.readStart();
+  }
 };
 
 // Match node:net: with the onread option there is no stream buffer to fill, so
@@ -567,6 +583,10 @@ proto._writeGeneric = function _writeGeneric(this: any, writev: boolean, data: a
     cb(new ERR_SOCKET_CLOSED());
     return false;
   }
+  if (!handle.canWrite) {
+    cb(errnoException(EPIPE, 'write'));
+    return;
+  }
   let result: number;
   let bytes = 0;
   if (writev) {
@@ -708,7 +728,7 @@ proto._onNativeEvent = function _onNativeEvent(this: any, kind: number, a: numbe
     case EV_FD:
       // The user owns the descriptor from here on; with nobody listening, nobody would
       // close it, so rsnet does.
-      if (!this.emit('fd', a)) binding.closeFd(a);
+      if (!this.emit('fd', a)) closeFd(a);
       return;
   }
 };

@@ -22,6 +22,10 @@ export class TcpHandle {
   bytesWritten = 0;
   private refed = true;
   private closed = false;
+  /** Match node:net (libuv's uv_pipe_open): an adopted pipe opened read-only cannot be
+   * written, one opened write-only cannot be read. */
+  canRead = true;
+  canWrite = true;
   /** The reactor reported the socket closed on its own (a failed connect). */
   nativeGone = false;
   private noDelay: boolean | null = null;

@@ -183,6 +183,12 @@ pub fn close_fd(fd: i32) {
     rsnet_reactor::close_fd(fd);
 }
 
+/// `fcntl(F_GETFL) & O_ACCMODE` of `fd` (0 read-only, 1 write-only, 2 both), or -1.
+#[napi(js_name = "fdAccessMode", catch_unwind)]
+pub fn fd_access_mode(fd: i32) -> i32 {
+    rsnet_reactor::access_mode(fd)
+}
+
 /// Whether `fd` is an open descriptor.
 #[napi(js_name = "fdIsOpen", catch_unwind)]
 pub fn fd_is_open(fd: i32) -> bool {

@@ -131,7 +131,7 @@ async fn connect_tcp(addr: SocketAddr, local: Option<SocketAddr>) -> Result<toki
 
 async fn connect_unix(path: &str) -> Result<tokio::net::UnixStream, (io::Error, Syscall)> {
     let fail = |e| (e, Syscall::Connect);
-    let addr = socket2::SockAddr::unix(path).map_err(fail)?;
+    let addr = sys::unix_sockaddr(path).map_err(fail)?;
     let socket = socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None).map_err(fail)?;
     socket.set_nonblocking(true).map_err(fail)?;
     let in_progress = match socket.connect(&addr) {

@@ -115,7 +115,7 @@ impl Env {
     /// abstract name) and listens. Match node:net: an existing file at the path is not
     /// removed first, so a path in use gives EADDRINUSE; the file is removed on close.
     pub fn listen_unix(&self, path: &str, backlog: i32, pause_on_connect: bool) -> io::Result<Arc<Listener>> {
-        let addr = socket2::SockAddr::unix(path)?;
+        let addr = sys::unix_sockaddr(path)?;
         let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
         socket.set_nonblocking(true)?;
         socket.bind(&addr)?;

@@ -301,3 +301,42 @@ pub fn writev_fd(fd: RawFd, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
     let n = unsafe { libc::writev(fd, bufs.as_ptr().cast(), bufs.len().min(1024) as i32) };
     if n < 0 { Err(io::Error::last_os_error()) } else { Ok(n as usize) }
 }
+
+/// The address of a Unix socket path. Match node:net (libuv): a Linux abstract name (a
+/// leading NUL) is used with the whole `sun_path` as its length, the name padded with
+/// NULs, so rsnet and node:net processes reach each other by the same name.
+pub fn unix_sockaddr(path: &str) -> io::Result<socket2::SockAddr> {
+    if !path.starts_with('\0') {
+        return socket2::SockAddr::unix(path);
+    }
+    // SAFETY: sockaddr_un is plain data, valid zeroed.
+    let mut un: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    let bytes = path.as_bytes();
+    if bytes.len() > un.sun_path.len() {
+        return Err(io::Error::from_raw_os_error(libc::ENAMETOOLONG));
+    }
+    un.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    for (dst, src) in un.sun_path.iter_mut().zip(bytes) {
+        *dst = *src as libc::c_char;
+    }
+    let len = std::mem::size_of::<libc::sockaddr_un>() as libc::socklen_t;
+    // SAFETY: the storage is zeroed and large enough for a sockaddr_un, which is
+    // copied in whole; `len` is its size.
+    let (_, addr) = unsafe {
+        socket2::SockAddr::try_init(|storage, out_len| {
+            std::ptr::copy_nonoverlapping(&un as *const libc::sockaddr_un as *const u8, storage as *mut u8, len as usize);
+            *out_len = len;
+            Ok(())
+        })?
+    };
+    Ok(addr)
+}
+
+/// The descriptor's access mode (`fcntl(F_GETFL) & O_ACCMODE`): O_RDONLY, O_WRONLY or
+/// O_RDWR, or -1 if it is not open. libuv uses it to decide whether an adopted pipe
+/// can be read and written.
+pub fn access_mode(fd: RawFd) -> i32 {
+    // SAFETY: F_GETFL only reads the descriptor's flags; an invalid fd fails.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 { -1 } else { flags & libc::O_ACCMODE }
+}
