@@ -4,7 +4,7 @@
 
 use std::io::{self, IoSlice};
 use std::net::Shutdown;
-use std::os::fd::{BorrowedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::time::Duration;
 
 use socket2::SockRef;
@@ -33,8 +33,12 @@ pub unsafe fn send_vectored(fd: RawFd, bufs: &[IoSlice<'_>]) -> io::Result<usize
     #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
     let flags = libc::MSG_NOSIGNAL;
     #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
-    let flags = 0; // macOS: SO_NOSIGPIPE is set on the socket when it is created.
-    sock.send_vectored_with_flags(bufs, flags)
+    let flags = 0; // elsewhere Node itself ignores SIGPIPE process-wide
+    match sock.send_vectored_with_flags(bufs, flags) {
+        // An adopted pipe is not a socket: plain writev (SIGPIPE is ignored by Node).
+        Err(e) if e.raw_os_error() == Some(libc::ENOTSOCK) => writev_fd(fd.as_raw_fd(), bufs),
+        other => other,
+    }
 }
 
 /// # Safety
