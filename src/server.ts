@@ -22,13 +22,8 @@ import {
 import { normalizeConnectArgs, isPipeName } from './normalize';
 import { validateNumber, validatePort, validateAbortSignal } from './validate';
 
-const EADDRINUSE = 98;
-const EINVAL = 22;
-const ENOENT = 2;
-const EACCES = 13;
-const EBADF = 9;
-const DEFAULT_IPV4_ADDR = '0.0.0.0';
-const DEFAULT_IPV6_ADDR = '::';
+import { EADDRINUSE, EINVAL, ENOENT, EACCES, EBADF, DEFAULT_IPV4_ADDR, DEFAULT_IPV6_ADDR } from './constants';
+
 /** Match node:net: 511, which the kernel rounds up to a 512-entry queue. */
 const DEFAULT_BACKLOG = 511;
 

@@ -52,15 +52,10 @@ import {
   getTimerDuration,
 } from './validate';
 
-const ENOTCONN = 107;
-const EPIPE = 32;
-const O_RDONLY = 0;
-const O_WRONLY = 1;
-const EBADF = 9;
+import { ENOTCONN, EPIPE, EBADF, O_RDONLY, O_WRONLY, DEFAULT_IPV4_ADDR, DEFAULT_IPV6_ADDR } from './constants';
+
 /** A Buffer written with `write(data, fd)` carries the descriptor to pass here. */
 const kFdToSend = Symbol('kFdToSend');
-const DEFAULT_IPV4_ADDR = '0.0.0.0';
-const DEFAULT_IPV6_ADDR = '::';
 
 const kSetNoDelay = Symbol('kSetNoDelay');
 const kSetKeepAlive = Symbol('kSetKeepAlive');
