@@ -47,7 +47,9 @@ dt('ECONNREFUSED on every address (autoSelectFamily, custom lookup with two addr
     if (options.all) cb(null, [{ address: '127.0.0.1', family: 4 }, { address: '::1', family: 6 }]);
     else cb(null, '127.0.0.1', 4);
   };
-  const c = ctx.connect({ port, host: 'both.invalid', lookup, autoSelectFamily: true });
+  // A long attempt timeout: under load node's default 250 ms can fire before the refusal
+  // is processed, which would make node's own trace vary.
+  const c = ctx.connect({ port, host: 'both.invalid', lookup, autoSelectFamily: true, autoSelectFamilyAttemptTimeout: 5000 });
   ctx.watch(c, 'client');
   await ctx.closed(c);
 });
