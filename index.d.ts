@@ -24,6 +24,23 @@ export declare class Binding {
    * errno of the failed bind/listen.
    */
   listenTcp(host: string, port: number, backlog: number, ipv6Only: boolean, pauseOnConnect: boolean): ServerHandle | number
+  /**
+   * `listen(path)`: binds and listens on a Unix-domain socket path now. Returns the
+   * server handle or the positive errno.
+   */
+  listenUnix(path: string, backlog: number, pauseOnConnect: boolean): ServerHandle | number
+  /**
+   * `listen({ fd })`: accepts on a descriptor that was bound (and maybe listening).
+   * rsnet owns `fd` from here on. Returns the server handle or the positive errno.
+   */
+  listenFd(fd: number, backlog: number, pauseOnConnect: boolean): ServerHandle | number
+  /**
+   * `new Socket({ fd })`: drives a connected descriptor (TCP, Unix or a pipe). rsnet
+   * owns `fd` from here on. Returns the handle or the positive errno.
+   */
+  adopt(fd: number): SocketHandle | number
+  /** Starts connecting to a Unix-domain socket path; `Connected` or an `Error` follows. */
+  connectUnix(path: string): SocketHandle
   /** Starts connecting to an IP literal; `Connected` or an `Error` event follows. */
   connectTcp(host: string, port: number, localHost?: string | undefined | null, localPort?: number | undefined | null): SocketHandle
   /** The handle of a connection announced by an `Accepted` event. */
@@ -36,6 +53,8 @@ export declare class ServerHandle {
   get id(): number
   close(): void
   address(): AddressInfo | null
+  /** The listening descriptor while open, else -1 (to pass it to another process). */
+  get fd(): number
 }
 
 export declare class SocketHandle {
@@ -45,6 +64,11 @@ export declare class SocketHandle {
    * queued (a `WriteDone` event follows), or the negative errno of a failure.
    */
   write(data: Buffer): number
+  /**
+   * `write` with a descriptor passed alongside (SCM_RIGHTS over a Unix socket): 0,
+   * 1 or a negative errno as `write`. The caller keeps its own copy of `fd`.
+   */
+  writeFd(data: Buffer, fd: number): number
   /** `write` for several buffers at once (`_writev`), sent with one `writev`. */
   writev(chunks: Array<Buffer>): number
   shutdown(): void
@@ -63,6 +87,11 @@ export declare class SocketHandle {
   setKeepAlive(on: boolean, delaySecs: number): number
   localAddress(): AddressInfo | null
   remoteAddress(): AddressInfo | null
+  /**
+   * TCP_NODELAY and keepalive as the kernel reports them for this socket's fd: how
+   * tests check that setNoDelay/setKeepAlive reached the real descriptor.
+   */
+  socketOptions(): SocketOptionsJs | null
   /** The descriptor while open, else -1. */
   get fd(): number
 }
@@ -75,6 +104,9 @@ export interface AddressInfo {
   port: number
 }
 
+/** Closes a descriptor rsnet received for a socket that no longer wants it. */
+export declare function closeFd(fd: number): void
+
 /**
  * One taken event batch: `records` holds 4 int32 words per event (see
  * `crates/reactor/src/event.rs`), `data` the payload bytes of the `Data` events.
@@ -84,8 +116,26 @@ export interface EventBatch {
   data?: Buffer
 }
 
+/** `fcntl(F_GETFL) & O_ACCMODE` of `fd` (0 read-only, 1 write-only, 2 both), or -1. */
+export declare function fdAccessMode(fd: number): number
+
+/** Whether `fd` is an open descriptor. */
+export declare function fdIsOpen(fd: number): boolean
+
+/**
+ * libuv's name for what kind of descriptor `fd` is ("TCP", "PIPE", "TTY", "FILE",
+ * "UDP", "UNKNOWN"), as node:net's `guessHandleType`.
+ */
+export declare function guessHandleType(fd: number): string
+
 /**
  * Sets the number of reactor I/O threads; only before the first socket. Returns
  * whether it took effect.
  */
 export declare function setIoThreads(n: number): boolean
+
+export interface SocketOptionsJs {
+  noDelay: boolean
+  keepAlive: boolean
+  keepAliveIdleSecs: number
+}
