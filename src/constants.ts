@@ -3,7 +3,7 @@
 
 import { constants } from 'os';
 
-export const { EADDRINUSE, EINVAL, ENOENT, EACCES, EBADF, ENOTCONN, EPIPE } = constants.errno;
+export const { EADDRINUSE, EINVAL, ENOENT, EACCES, EBADF, ENOTCONN, EPIPE, ETIMEDOUT } = constants.errno;
 
 /** fcntl(F_GETFL) & O_ACCMODE values (the same on every POSIX system). */
 export const O_RDONLY = 0;

@@ -52,7 +52,7 @@ import {
   getTimerDuration,
 } from './validate';
 
-import { ENOTCONN, EPIPE, EBADF, O_RDONLY, O_WRONLY, DEFAULT_IPV4_ADDR, DEFAULT_IPV6_ADDR } from './constants';
+import { ENOTCONN, EPIPE, EBADF, ETIMEDOUT, O_RDONLY, O_WRONLY, DEFAULT_IPV4_ADDR, DEFAULT_IPV6_ADDR } from './constants';
 
 /** A Buffer written with `write(data, fd)` carries the descriptor to pass here. */
 const kFdToSend = Symbol('kFdToSend');
@@ -80,7 +80,14 @@ interface ConnectRequest {
   localAddress?: string;
   localPort?: number;
   /** Happy-eyeballs state when the host resolved to several addresses. */
-  multiple?: { addresses: { address: string; family: number }[]; current: number; errors: Error[] };
+  multiple?: {
+    addresses: { address: string; family: number }[];
+    current: number;
+    errors: Error[];
+    /** How long an attempt may take before the next address is tried. */
+    attemptTimeout: number;
+    timer: NodeJS.Timeout | null;
+  };
 }
 
 let autoSelectFamilyDefault = true;
@@ -503,6 +510,7 @@ proto.destroySoon = function destroySoon(this: any) {
 
 proto._destroy = function _destroy(this: any, exception: Error | null, cb: (err: Error | null) => void) {
   clearNoHandleTimer(this);
+  clearAttemptTimer(this);
   this.connecting = false;
   const handle: TcpHandle | null = this._handle;
   if (handle) {
@@ -794,6 +802,7 @@ function onError(socket: any, errno: number, syscall: string): void {
 
 function afterConnect(socket: any): void {
   if (socket.destroyed) return;
+  clearAttemptTimer(socket);
   socket.connecting = false;
   socket._sockname = null;
   socket[kConnectRequest] = null;
@@ -807,6 +816,7 @@ function afterConnect(socket: any): void {
 
 function afterConnectFailed(socket: any, errno: number): void {
   if (socket.destroyed) return;
+  clearAttemptTimer(socket);
   const req: ConnectRequest = socket[kConnectRequest];
   if (socket._handle.kind === 'pipe') {
     const ex = exceptionWithHostPort(errno, 'connect', req.address, undefined);
@@ -944,6 +954,9 @@ function lookupAndConnect(self: any, options: any): void {
 
 /** The `lookup` result with `all: true`: Node 20's family auto-selection. */
 function lookupAllDone(self: any, host: string, options: any, port: number, localPort: any, err: any, addresses: any): void {
+  let attemptTimeout = options.autoSelectFamilyAttemptTimeout ?? autoSelectFamilyAttemptTimeoutDefault;
+  // Match node:net: below 10 ms is raised to 10.
+  if (attemptTimeout < 10) attemptTimeout = 10;
   if (!self.connecting) return;
   if (err) {
     self.emit('lookup', err, undefined, undefined, host);
@@ -989,7 +1002,7 @@ function lookupAllDone(self: any, host: string, options: any, port: number, loca
     port,
     addressType: 0,
     localPort,
-    multiple: { addresses: toAttempt, current: 0, errors: [] },
+    multiple: { addresses: toAttempt, current: 0, errors: [], attemptTimeout, timer: null },
   };
   connectNextAddress(self, req);
 }
@@ -1004,6 +1017,31 @@ function connectNextAddress(self: any, req: ConnectRequest): void {
   self.emit('connectionAttempt', address, req.port, family);
   self.autoSelectFamilyAttemptedAddresses.push(`${address}:${req.port}`);
   self._handle.attach(binding.connectTcp(address, req.port, req.localAddress ?? null, req.localPort || null));
+  // Happy eyeballs: every attempt but the last gets a deadline, after which the next
+  // address is tried (Match node:net: 'connectionAttemptTimeout', an ETIMEDOUT error
+  // kept for the AggregateError).
+  if (multiple.current < multiple.addresses.length) {
+    multiple.timer = setTimeout(() => attemptTimedOut(self, req), multiple.attemptTimeout);
+  }
+}
+
+function attemptTimedOut(self: any, req: ConnectRequest): void {
+  const multiple = req.multiple!;
+  multiple.timer = null;
+  if (!self.connecting || self[kConnectRequest] !== req) return;
+  multiple.errors.push(exceptionWithHostPort(ETIMEDOUT, 'connect', req.address, req.port));
+  self._handle.close(false);
+  self._handle = new TcpHandle(self);
+  self.emit('connectionAttemptTimeout', req.address, req.port, req.addressType);
+  if (self.connecting) connectNextAddress(self, req);
+}
+
+function clearAttemptTimer(socket: any): void {
+  const timer = socket[kConnectRequest]?.multiple?.timer;
+  if (timer) {
+    clearTimeout(timer);
+    socket[kConnectRequest].multiple.timer = null;
+  }
 }
 
 function socketToDnsFamily(family: any): number {
