@@ -4,7 +4,7 @@
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const binding = require('../index.js');
 
-export const { Binding } = binding;
+export const { Binding, ServerHandle } = binding;
 /** libuv's kind of a descriptor: 'TCP', 'PIPE', 'TTY', 'FILE', 'UDP' or 'UNKNOWN'. */
 export const guessHandleType: (fd: number) => string = binding.guessHandleType;
 export const closeFd: (fd: number) => void = binding.closeFd;

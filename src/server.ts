@@ -9,7 +9,7 @@ import { getDefaultHighWaterMark } from 'stream';
 
 import { binding, register, unregister, holdRef, releaseRef } from './dispatch';
 import * as fs from 'fs';
-import { EV_ACCEPTED, EV_ERROR, SYSCALL_NAMES, guessHandleType } from './native';
+import { EV_ACCEPTED, EV_ERROR, SYSCALL_NAMES, guessHandleType, ServerHandle } from './native';
 import { socketForAccepted, kServerSocket } from './socket';
 import {
   errnoException,
@@ -88,6 +88,19 @@ proto.listen = function listen(this: any, ...args: any[]) {
   const ipv6Only = Boolean(options.ipv6Only);
   // A newer listen() makes an older one's pending lookup moot.
   this._listeningId++;
+
+  // (handle[, backlog][, cb]) where handle is a listening handle: another rsnet
+  // server's, taken over as node:net takes over a TCP or Pipe handle.
+  if (options instanceof ServerHandle) {
+    this._handle = options;
+    register(options.id, this);
+    const address = options.address();
+    this._handleKind = address && address.family === 'unix' ? 'pipe' : 'tcp';
+    this._connectionKey = '-1:null:-1';
+    if (!this._unref) holdRef(this);
+    process.nextTick(emitListeningNT, this);
+    return this;
+  }
 
   addServerAbortSignalOption(this, options);
 
