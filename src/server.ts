@@ -97,7 +97,7 @@ proto.listen = function listen(this: any, ...args: any[]) {
     const address = options.address();
     this._handleKind = address && address.family === 'unix' ? 'pipe' : 'tcp';
     this._connectionKey = '-1:null:-1';
-    if (!this._unref) holdRef(this);
+    if (!this._unref) holdRef(options);
     process.nextTick(emitListeningNT, this);
     return this;
   }
@@ -144,7 +144,7 @@ proto.listen = function listen(this: any, ...args: any[]) {
       } catch (err: any) {
         this._handle.close();
         unregister(this._handle.id);
-        releaseRef(this);
+        releaseRef(this._handle);
         this._handle = null;
         throw errnoException(Math.abs(err.errno ?? 1), 'uv_pipe_chmod');
       }
@@ -237,7 +237,9 @@ function setupListenHandle(
   self._handle = result;
   register(result.id, self);
   self._connectionKey = `${addressType}:${address}:${port}`;
-  if (!self._unref) holdRef(self);
+  // The liveness ref belongs to the handle, not the Server: a handle taken over by
+  // listen(handle) keeps the process alive once, and stops when whoever owns it closes.
+  if (!self._unref) holdRef(result);
   process.nextTick(emitListeningNT, self);
 }
 
@@ -356,8 +358,8 @@ proto.close = function close(this: any, cb?: (err?: Error) => void) {
   if (this._handle) {
     unregister(this._handle.id);
     this._handle.close();
+    releaseRef(this._handle);
     this._handle = null;
-    releaseRef(this);
   }
   this._emitCloseIfDrained();
   return this;
@@ -374,13 +376,13 @@ function emitCloseNT(self: any): void {
 
 proto.ref = function ref(this: any) {
   this._unref = false;
-  if (this._handle) holdRef(this);
+  if (this._handle) holdRef(this._handle);
   return this;
 };
 
 proto.unref = function unref(this: any) {
   this._unref = true;
-  releaseRef(this);
+  if (this._handle) releaseRef(this._handle);
   return this;
 };
 
