@@ -1,7 +1,6 @@
 //! The task that drives one `Conn`: connect, then reads (while JS has read credit),
 //! queued writes, shutdown and close, until JS closes the socket.
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
@@ -20,8 +19,8 @@ use crate::stream::Stream;
 use crate::sys;
 
 /// Bytes read per syscall at most. One read of this size per readiness event keeps
-/// syscalls per byte low for bulk transfers without a per-socket buffer: the buffer is
-/// per reactor thread, and the bytes are copied straight into the event batch.
+/// syscalls per byte low for bulk transfers without a per-socket buffer: reads land
+/// straight in the event batch's data buffer.
 const READ_CHUNK: usize = 64 * 1024;
 
 /// Reads per wake-up before going back through `select!`, so one busy socket cannot
@@ -30,10 +29,6 @@ const READS_PER_TURN: usize = 4;
 
 /// Slices per `writev`: Linux's IOV_MAX is 1024; 64 covers any realistic queue.
 const WRITEV_SLICES: usize = 64;
-
-thread_local! {
-    static READ_BUF: RefCell<Vec<u8>> = RefCell::new(vec![0; READ_CHUNK]);
-}
 
 pub(crate) enum Start {
     Connect(ConnectTarget),
@@ -311,43 +306,38 @@ impl Driver<'_> {
 
     fn read(&mut self, credit: usize, state: &mut ReadWriteState) {
         let id = self.conn.id();
-        READ_BUF.with(|buf| {
-            let mut buf = buf.borrow_mut();
-            let mut credit = credit;
-            let mut fds = Vec::new();
-            for _ in 0..READS_PER_TURN {
-                let want = credit.min(buf.len());
-                let result = self.stream.try_read(&mut buf[..want], &mut fds);
-                // Descriptors come before the bytes they were sent with.
-                for fd in fds.drain(..) {
-                    self.env.sink.push_fd(id, fd);
+        let mut credit = credit;
+        let mut fds = Vec::new();
+        for _ in 0..READS_PER_TURN {
+            let want = credit.min(READ_CHUNK);
+            let stream = self.stream;
+            // Descriptors come before the bytes they were sent with (read_into orders
+            // the records so).
+            let result = self.env.sink.read_into(id, want, &mut fds, |buf, fds| stream.try_read(buf, fds));
+            match result {
+                Ok(0) => {
+                    state.read_done = true;
+                    self.env.sink.push(id, EventKind::Eof, 0, 0);
+                    return;
                 }
-                match result {
-                    Ok(0) => {
-                        state.read_done = true;
-                        self.env.sink.push(id, EventKind::Eof, 0, 0);
+                Ok(n) => {
+                    self.conn.shared.inflight.fetch_add(n, Ordering::AcqRel);
+                    self.conn.touch();
+                    credit -= n;
+                    // A short read means the kernel buffer is empty for now.
+                    if n < want || credit == 0 {
                         return;
                     }
-                    Ok(n) => {
-                        self.conn.shared.inflight.fetch_add(n, Ordering::AcqRel);
-                        self.conn.touch();
-                        self.env.sink.data(id, &buf[..n]);
-                        credit -= n;
-                        // A short read means the kernel buffer is empty for now.
-                        if n < want || credit == 0 {
-                            return;
-                        }
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        state.read_done = true;
-                        self.env.sink.push(id, EventKind::Error, sys::errno_of(&e), Syscall::Read as i32);
-                        return;
-                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    state.read_done = true;
+                    self.env.sink.push(id, EventKind::Error, sys::errno_of(&e), Syscall::Read as i32);
+                    return;
                 }
             }
-        });
+        }
     }
 
     /// Match node:net: `end()` shuts the write side down only after every queued byte

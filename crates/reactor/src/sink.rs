@@ -33,6 +33,9 @@ impl Batch {
     }
 }
 
+/// The data capacity a fresh batch starts with: four 64 KiB reads.
+const BATCH_DATA_CAPACITY: usize = 256 * 1024;
+
 struct Pending {
     batch: Batch,
     /// A wake-up was sent and the consumer has not taken the batch since.
@@ -56,33 +59,62 @@ impl EventSink {
     }
 
     pub fn push(&self, id: u32, kind: EventKind, a: i32, b: i32) {
-        self.push_with_data(id, kind, a, b, &[], false);
-    }
-
-    /// A received descriptor; ownership passes to whoever takes the batch.
-    pub fn push_fd(&self, id: u32, fd: i32) {
-        self.push_with_data(id, EventKind::Fd, fd, 0, &[], true);
-    }
-
-    pub fn data(&self, id: u32, bytes: &[u8]) {
-        self.push_with_data(id, EventKind::Data, bytes.len() as i32, 0, bytes, false);
-    }
-
-    fn push_with_data(&self, id: u32, kind: EventKind, a: i32, b: i32, bytes: &[u8], owns_fd: bool) {
         let must_wake = {
             // A poisoned lock only means another pusher panicked mid-push; the vectors
             // are still valid, so keep going rather than spread the panic.
             let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
             p.batch.records.extend_from_slice(&[id as i32, kind as i32, a, b]);
-            p.batch.data.extend_from_slice(bytes);
-            if owns_fd {
-                p.fds.push(a);
-            }
             !std::mem::replace(&mut p.woken, true)
         };
         if must_wake {
             self.waker.wake();
         }
+    }
+
+    /// Reads straight into the pending batch's data buffer, so bytes are copied once
+    /// (kernel to batch) on their way to JS. `read` gets room for `max` bytes and a list
+    /// for received descriptors; their `Fd` records and then one `Data` record are added
+    /// for what it read. The batch stays locked during the syscall, which is short
+    /// (the socket is known to be readable): at worst the JS thread's `take` waits for it.
+    pub fn read_into(
+        &self,
+        id: u32,
+        max: usize,
+        fds: &mut Vec<i32>,
+        read: impl FnOnce(&mut [std::mem::MaybeUninit<u8>], &mut Vec<i32>) -> std::io::Result<usize>,
+    ) -> std::io::Result<usize> {
+        let (result, must_wake) = {
+            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            let data = &mut p.batch.data;
+            if data.capacity() == 0 {
+                // A fresh batch: room for a few reads, so appending rarely reallocates.
+                data.reserve(BATCH_DATA_CAPACITY.max(max));
+            } else {
+                data.reserve(max);
+            }
+            let start = data.len();
+            let result = read(&mut data.spare_capacity_mut()[..max], fds);
+            let mut pushed = false;
+            for fd in fds.drain(..) {
+                p.batch.records.extend_from_slice(&[id as i32, EventKind::Fd as i32, fd, 0]);
+                p.fds.push(fd);
+                pushed = true;
+            }
+            if let Ok(n) = result {
+                if n > 0 {
+                    // SAFETY: `read` reported that the kernel initialized `n` bytes
+                    // from `start`, within the capacity reserved above.
+                    unsafe { p.batch.data.set_len(start + n) };
+                    p.batch.records.extend_from_slice(&[id as i32, EventKind::Data as i32, n as i32, 0]);
+                    pushed = true;
+                }
+            }
+            (result, pushed && !std::mem::replace(&mut p.woken, true))
+        };
+        if must_wake {
+            self.waker.wake();
+        }
+        result
     }
 
     /// Swaps the pending batch out. The next push after this schedules a new wake-up.

@@ -2,6 +2,7 @@
 //! descriptor that is not a socket (a pipe), so the conn task is written once.
 
 use std::io::{self, IoSlice};
+use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 #[cfg(unix)]
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
@@ -50,9 +51,9 @@ impl Stream {
 
     /// Reads into `buf`; on a Unix socket, also collects descriptors sent with
     /// SCM_RIGHTS into `fds`.
-    pub fn try_read(&self, buf: &mut [u8], fds: &mut Vec<i32>) -> io::Result<usize> {
+    pub fn try_read(&self, buf: &mut [MaybeUninit<u8>], fds: &mut Vec<i32>) -> io::Result<usize> {
         match self {
-            Stream::Tcp(s) => s.try_read(buf),
+            Stream::Tcp(s) => s.try_io(Interest::READABLE, || sys::recv(s.as_raw_fd(), buf)),
             #[cfg(unix)]
             Stream::Unix(s) => s.try_io(Interest::READABLE, || {
                 // SAFETY: `s` is open for the duration of this call.

@@ -3,6 +3,7 @@
 //! `fd` lock.
 
 use std::io::{self, IoSlice};
+use std::mem::MaybeUninit;
 use std::net::Shutdown;
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::time::Duration;
@@ -207,7 +208,7 @@ pub const MAX_FDS_PER_READ: usize = 16;
 ///
 /// # Safety
 /// `fd` must be an open Unix stream socket for the duration of the call.
-pub unsafe fn recv_with_fds(fd: RawFd, buf: &mut [u8], fds: &mut Vec<RawFd>) -> io::Result<usize> {
+pub unsafe fn recv_with_fds(fd: RawFd, buf: &mut [MaybeUninit<u8>], fds: &mut Vec<RawFd>) -> io::Result<usize> {
     // Room for MAX_FDS_PER_READ ints, aligned as cmsghdr requires.
     let mut cmsg_space = [0u64; 16];
     let mut iov = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
@@ -293,9 +294,16 @@ pub fn dup_fd(fd: RawFd) -> io::Result<std::os::fd::OwnedFd> {
 }
 
 /// `read(2)` on a descriptor held as a plain fd (an adopted pipe).
-pub fn read_fd(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
+pub fn read_fd(fd: RawFd, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
     // SAFETY: `buf` is valid for `buf.len()` bytes; the caller owns `fd`.
     let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+    if n < 0 { Err(io::Error::last_os_error()) } else { Ok(n as usize) }
+}
+
+/// `recv(2)` into memory that need not be initialized (the kernel only writes it).
+pub fn recv(fd: RawFd, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
+    // SAFETY: `buf` is valid for writes of `buf.len()` bytes; the caller owns `fd`.
+    let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) };
     if n < 0 { Err(io::Error::last_os_error()) } else { Ok(n as usize) }
 }
 
