@@ -1,20 +1,13 @@
 // Node's documented echo server (port 8124) run in a child process on the
 // implementation under test, with OpenBSD netcat as the client.
 import test from 'ava';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { E2E_IMPLS } from './helpers/impl.mjs';
-import { spawnNode } from './helpers/child.mjs';
+import { spawnNode, ncPath } from './helpers/child.mjs';
 
 const SERVER = fileURLToPath(new URL('./helpers/echo-server-doc.cjs', import.meta.url));
 
-function ncPath() {
-  try {
-    return execFileSync('sh', ['-c', 'command -v nc'], { encoding: 'utf8' }).trim() || null;
-  } catch {
-    return null;
-  }
-}
 const NC = ncPath();
 
 // Start the example on 8124; if another process holds 8124, fall back to

@@ -4,17 +4,11 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { E2E_IMPLS, loadImpl } from './helpers/impl.mjs';
 import { tempDir, rmTemp, guard, once } from './fixtures/issue3/helpers.mjs';
+import { ncPath } from './helpers/child.mjs';
 
-function ncPath() {
-  try {
-    return execFileSync('sh', ['-c', 'command -v nc'], { encoding: 'utf8' }).trim() || null;
-  } catch {
-    return null;
-  }
-}
 const NC = ncPath();
 
 // nc with a guard: killed (by pid) if it has not exited within 15 s.

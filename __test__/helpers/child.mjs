@@ -1,6 +1,6 @@
 // Child processes for end-to-end tests: spawn, read JSON lines, wait for
 // exit with a guard, kill by pid.
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { implSpecifier } from './impl.mjs';
 
@@ -9,14 +9,23 @@ export function spawnNode(which, script, args = [], opts = {}) {
     env: { ...process.env, RSNET_NET_MODULE: implSpecifier(which), ...(opts.env || {}) },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  return watchChild(child);
+}
+
+/**
+ * Follows a spawned child (stdio all 'pipe'): its stdout as JSON lines (a line that is
+ * not JSON becomes `{ line }`), its stderr, and its exit; kills only by its own pid.
+ */
+export function watchChild(child) {
   const messages = [];
-  const waiters = [];
+  const waiters = new Set();
   let stderr = '';
   let stdoutRaw = '';
+  let exitInfo = null;
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d) => { stderr += d; });
-  const rl = createInterface({ input: child.stdout });
-  rl.on('line', (line) => {
+  child.on('error', (e) => { stderr += `spawn error: ${e.message}\n`; });
+  createInterface({ input: child.stdout }).on('line', (line) => {
     stdoutRaw += `${line}\n`;
     let msg;
     try {
@@ -29,49 +38,49 @@ export function spawnNode(which, script, args = [], opts = {}) {
   });
   // 'close' rather than 'exit': by then all of stdout has been read
   const exited = new Promise((res) => {
-    child.on('close', (code, signal) => res({ code, signal }));
+    child.on('close', (code, signal) => {
+      exitInfo = { code, signal };
+      for (const w of [...waiters]) w();
+      res(exitInfo);
+    });
   });
-  let exitInfo = null;
-  exited.then((x) => {
-    exitInfo = x;
-    for (const w of [...waiters]) w();
-  });
-
-  return {
+  const handle = {
     child,
     pid: child.pid,
     messages,
     get stderr() { return stderr; },
     get stdout() { return stdoutRaw; },
     get exitInfo() { return exitInfo; },
-    alive() { return child.exitCode === null && child.signalCode === null; },
-    // Next message matching pred (or with event === pred), guard ms.
+    alive() { return exitInfo === null && child.exitCode === null && child.signalCode === null; },
+    // The first message matching pred (or with event === pred), guard ms.
     message(pred, ms = 10000) {
       const match = typeof pred === 'function' ? pred : (m) => m.event === pred;
       return new Promise((resolve, reject) => {
         let timer;
+        const done = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
         const check = () => {
           const m = messages.find(match);
           if (m) {
-            cleanup();
+            done();
             resolve(m);
           } else if (exitInfo) {
-            cleanup();
-            reject(new Error(`child exited (${JSON.stringify(exitInfo)}) before ${pred}; stderr: ${stderr}`));
+            done();
+            reject(new Error(`child exited (${JSON.stringify(exitInfo)}) before ${pred}; stdout: ${stdoutRaw} stderr: ${stderr}`));
           }
         };
-        const cleanup = () => {
-          clearTimeout(timer);
-          const i = waiters.indexOf(check);
-          if (i >= 0) waiters.splice(i, 1);
-        };
         timer = setTimeout(() => {
-          cleanup();
+          done();
           reject(new Error(`no ${pred} message from the child within ${ms} ms; stdout: ${stdoutRaw} stderr: ${stderr}`));
         }, ms);
-        waiters.push(check);
+        waiters.add(check);
         check();
       });
+    },
+    send(obj) {
+      child.stdin.write(`${JSON.stringify(obj)}\n`);
     },
     // Resolves with {code, signal}, or with {timedOut: true} after ms.
     async exit(ms = 10000) {
@@ -83,14 +92,27 @@ export function spawnNode(which, script, args = [], opts = {}) {
       clearTimeout(timer);
       return r;
     },
+    // Kill by pid (SIGKILL if it does not go), wait for it.
     async kill(signal = 'SIGTERM') {
-      if (this.alive()) process.kill(child.pid, signal);
-      const r = await this.exit(5000);
-      if (r.timedOut && this.alive()) {
-        process.kill(child.pid, 'SIGKILL');
+      if (handle.alive()) {
+        try { process.kill(child.pid, signal); } catch { /* already gone */ }
+      }
+      const r = await handle.exit(5000);
+      if (r.timedOut && handle.alive()) {
+        try { process.kill(child.pid, 'SIGKILL'); } catch { /* already gone */ }
         return exited;
       }
       return r;
     },
   };
+  return handle;
+}
+
+/** Where OpenBSD netcat is, or null (`.ci/run` installs it). */
+export function ncPath() {
+  try {
+    return execFileSync('sh', ['-c', 'command -v nc'], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
 }
