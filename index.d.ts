@@ -25,8 +25,8 @@ export declare class Binding {
    */
   listenTcp(host: string, port: number, backlog: number, ipv6Only: boolean, pauseOnConnect: boolean): ServerHandle | number
   /**
-   * `listen(path)`: binds and listens on a Unix-domain socket path now. Returns the
-   * server handle or the positive errno.
+   * `listen(path)`: binds and listens on a Unix-domain socket path (a named pipe on
+   * Windows) now. Returns the server handle or the errno (see `errno_of`).
    */
   listenUnix(path: string, backlog: number, pauseOnConnect: boolean): ServerHandle | number
   /**
@@ -39,7 +39,10 @@ export declare class Binding {
    * owns `fd` from here on. Returns the handle or the positive errno.
    */
   adopt(fd: number): SocketHandle | number
-  /** Starts connecting to a Unix-domain socket path; `Connected` or an `Error` follows. */
+  /**
+   * Starts connecting to a Unix-domain socket path (a named pipe on Windows);
+   * `Connected` or an `Error` follows.
+   */
   connectUnix(path: string): SocketHandle
   /** Starts connecting to an IP literal; `Connected` or an `Error` event follows. */
   connectTcp(host: string, port: number, localHost?: string | undefined | null, localPort?: number | undefined | null): SocketHandle

@@ -1,9 +1,29 @@
-// Numbers shared by socket.ts and server.ts. Errno values come from the running
-// platform (os.constants), since the reactor reports the OS's own positive errno.
+// Numbers shared by socket.ts and server.ts. Error numbers are in the reactor's terms,
+// so they compare equal to what it reports: on Unix the OS's own positive errno (from
+// os.constants); on Windows, which has no POSIX errno for socket errors, libuv's own
+// negative numbers (crates/reactor/src/sys/windows.rs), looked up by name.
 
 import { constants } from 'os';
+import { getSystemErrorMap } from 'util';
 
-export const { EADDRINUSE, EINVAL, ENOENT, EACCES, EBADF, ENOTCONN, EPIPE, ETIMEDOUT } = constants.errno;
+type ErrnoName = 'EADDRINUSE' | 'EINVAL' | 'ENOENT' | 'EACCES' | 'EBADF' | 'ENOTCONN' | 'EPIPE' | 'ETIMEDOUT';
+
+function reactorErrno(name: ErrnoName): number {
+  if (process.platform !== 'win32') return constants.errno[name];
+  for (const [uvErrno, [code]] of getSystemErrorMap()) {
+    if (code === name) return uvErrno;
+  }
+  throw new Error(`rsnet: libuv has no error named ${name}`);
+}
+
+export const EADDRINUSE = reactorErrno('EADDRINUSE');
+export const EINVAL = reactorErrno('EINVAL');
+export const ENOENT = reactorErrno('ENOENT');
+export const EACCES = reactorErrno('EACCES');
+export const EBADF = reactorErrno('EBADF');
+export const ENOTCONN = reactorErrno('ENOTCONN');
+export const EPIPE = reactorErrno('EPIPE');
+export const ETIMEDOUT = reactorErrno('ETIMEDOUT');
 
 /** fcntl(F_GETFL) & O_ACCMODE values (the same on every POSIX system). */
 export const O_RDONLY = 0;

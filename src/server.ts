@@ -137,7 +137,9 @@ proto.listen = function listen(this: any, ...args: any[]) {
     let mode = 0;
     if (options.readableAll === true) mode |= 0o444;
     if (options.writableAll === true) mode |= 0o222;
-    if (mode !== 0) {
+    // On Windows libuv widens the named pipe's DACL instead; rsnet does not do that yet
+    // (README: platform table), so the pipe keeps its default access there.
+    if (mode !== 0 && process.platform !== 'win32') {
       try {
         const current = fs.statSync(pipeName).mode;
         if ((current & mode) !== mode) fs.chmodSync(pipeName, current | mode);

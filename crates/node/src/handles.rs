@@ -14,8 +14,10 @@ pub struct SocketHandle {
     conn: Arc<Conn>,
 }
 
+/// The reactor's error number: a positive errno on Unix, libuv's negative number on
+/// Windows (see `rsnet_reactor::errno_of`).
 fn errno(e: std::io::Error) -> i32 {
-    e.raw_os_error().unwrap_or(libc::EIO)
+    rsnet_reactor::errno_of(&e)
 }
 
 impl SocketHandle {
@@ -130,7 +132,7 @@ impl SocketHandle {
     /// The descriptor while open, else -1.
     #[napi(getter)]
     pub fn fd(&self) -> i32 {
-        self.conn.raw_fd().unwrap_or(-1)
+        self.conn.js_fd().unwrap_or(-1)
     }
 }
 
@@ -138,7 +140,8 @@ fn outcome(result: std::io::Result<WriteOutcome>) -> i32 {
     match result {
         Ok(WriteOutcome::Done) => 0,
         Ok(WriteOutcome::Queued { .. }) => 1,
-        Err(e) => -errno(e),
+        // Always negative: errno is positive on Unix and already negative on Windows.
+        Err(e) => -errno(e).abs(),
     }
 }
 
@@ -180,6 +183,6 @@ impl ServerHandle {
     /// The listening descriptor while open, else -1 (to pass it to another process).
     #[napi(getter)]
     pub fn fd(&self) -> i32 {
-        self.listener.raw_fd().unwrap_or(-1)
+        self.listener.js_fd().unwrap_or(-1)
     }
 }

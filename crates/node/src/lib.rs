@@ -93,17 +93,17 @@ impl Binding {
         let opts = ListenOptions { addr, backlog, ipv6_only, pause_on_connect };
         Ok(match self.env.listen(&opts) {
             Ok(listener) => Either::A(ServerHandle::new(listener)),
-            Err(e) => Either::B(e.raw_os_error().unwrap_or(libc::EINVAL)),
+            Err(e) => Either::B(rsnet_reactor::errno_of(&e)),
         })
     }
 
-    /// `listen(path)`: binds and listens on a Unix-domain socket path now. Returns the
-    /// server handle or the positive errno.
+    /// `listen(path)`: binds and listens on a Unix-domain socket path (a named pipe on
+    /// Windows) now. Returns the server handle or the errno (see `errno_of`).
     #[napi(js_name = "listenUnix", catch_unwind)]
     pub fn listen_unix(&self, path: String, backlog: i32, pause_on_connect: bool) -> Either<ServerHandle, i32> {
-        match self.env.listen_unix(&path, backlog, pause_on_connect) {
+        match self.env.listen_path(&path, backlog, pause_on_connect) {
             Ok(listener) => Either::A(ServerHandle::new(listener)),
-            Err(e) => Either::B(e.raw_os_error().unwrap_or(libc::EINVAL)),
+            Err(e) => Either::B(rsnet_reactor::errno_of(&e)),
         }
     }
 
@@ -113,7 +113,7 @@ impl Binding {
     pub fn listen_fd(&self, fd: i32, backlog: i32, pause_on_connect: bool) -> Either<ServerHandle, i32> {
         match self.env.listen_fd(fd, backlog, pause_on_connect) {
             Ok(listener) => Either::A(ServerHandle::new(listener)),
-            Err(e) => Either::B(e.raw_os_error().unwrap_or(libc::EINVAL)),
+            Err(e) => Either::B(rsnet_reactor::errno_of(&e)),
         }
     }
 
@@ -123,14 +123,15 @@ impl Binding {
     pub fn adopt(&self, fd: i32) -> Either<SocketHandle, i32> {
         match self.env.adopt(fd) {
             Ok(conn) => Either::A(SocketHandle::new(conn)),
-            Err(e) => Either::B(e.raw_os_error().unwrap_or(libc::EINVAL)),
+            Err(e) => Either::B(rsnet_reactor::errno_of(&e)),
         }
     }
 
-    /// Starts connecting to a Unix-domain socket path; `Connected` or an `Error` follows.
+    /// Starts connecting to a Unix-domain socket path (a named pipe on Windows);
+    /// `Connected` or an `Error` follows.
     #[napi(js_name = "connectUnix", catch_unwind)]
     pub fn connect_unix(&self, path: String) -> SocketHandle {
-        SocketHandle::new(self.env.connect(ConnectTarget::Unix { path }))
+        SocketHandle::new(self.env.connect(ConnectTarget::Path { path }))
     }
 
     /// Starts connecting to an IP literal; `Connected` or an `Error` event follows.

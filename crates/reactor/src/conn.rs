@@ -7,7 +7,6 @@
 //! already handed to someone else.
 
 use std::io::{self, IoSlice};
-use std::os::fd::{OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -21,7 +20,7 @@ use crate::sys;
 /// byte (SCM_RIGHTS) if the JS call had one.
 pub(crate) struct Segment {
     pub bytes: Vec<u8>,
-    pub fd: Option<OwnedFd>,
+    pub fd: Option<sys::PassedFd>,
 }
 
 /// What the JS thread asks of the conn task, in order.
@@ -65,7 +64,7 @@ pub(crate) struct Shared {
 pub struct Conn {
     id: u32,
     /// `Some` while the task holds the open stream. See the module comment.
-    fd: Mutex<Option<RawFd>>,
+    fd: Mutex<Option<sys::OsHandle>>,
     tx: mpsc::UnboundedSender<ConnCmd>,
     pub(crate) shared: Shared,
 }
@@ -112,23 +111,23 @@ impl Conn {
         self.id
     }
 
-    fn fd_guard(&self) -> MutexGuard<'_, Option<RawFd>> {
+    fn fd_guard(&self) -> MutexGuard<'_, Option<sys::OsHandle>> {
         self.fd.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Called by the task once the stream is open, and with `None` just before it
     /// drops the stream.
-    pub(crate) fn set_fd(&self, fd: Option<RawFd>) {
+    pub(crate) fn set_fd(&self, fd: Option<sys::OsHandle>) {
         *self.fd_guard() = fd;
     }
 
     /// Runs `f` on the open descriptor, or fails with EBADF once the socket is closed
     /// (or not yet connected).
-    fn with_fd<T>(&self, f: impl FnOnce(RawFd) -> io::Result<T>) -> io::Result<T> {
+    fn with_fd<T>(&self, f: impl FnOnce(sys::OsHandle) -> io::Result<T>) -> io::Result<T> {
         let guard = self.fd_guard();
         match *guard {
             Some(fd) => f(fd),
-            None => Err(io::Error::from_raw_os_error(libc::EBADF)),
+            None => Err(sys::ebadf()),
         }
     }
 
@@ -172,13 +171,14 @@ impl Conn {
     /// the peer receives a new descriptor for the same open file along with the bytes.
     /// The caller keeps `pass` and may close it when this returns: a send that has to
     /// wait carries its own duplicate.
-    pub fn write_with_fd(&self, bytes: &[u8], pass: RawFd) -> io::Result<WriteOutcome> {
+    #[cfg(unix)]
+    pub fn write_with_fd(&self, bytes: &[u8], pass: std::os::fd::RawFd) -> io::Result<WriteOutcome> {
         if !sys::fd_is_open(pass) {
-            return Err(io::Error::from_raw_os_error(libc::EBADF));
+            return Err(sys::ebadf());
         }
         if bytes.is_empty() {
             // A stream socket delivers ancillary data only with at least one byte.
-            return Err(io::Error::from_raw_os_error(libc::EINVAL));
+            return Err(sys::einval());
         }
         self.touch();
         if self.shared.queued_writes.load(Ordering::Acquire) == 0 {
@@ -273,8 +273,14 @@ impl Conn {
         self.with_fd(|fd| unsafe { sys::socket_options(fd) })
     }
 
-    /// The descriptor while open (for tests and diagnostics).
-    pub fn raw_fd(&self) -> Option<RawFd> {
-        *self.fd_guard()
+    /// Descriptor passing does not exist on Windows (no SCM_RIGHTS for sockets).
+    #[cfg(windows)]
+    pub fn write_with_fd(&self, _bytes: &[u8], _pass: i32) -> io::Result<WriteOutcome> {
+        Err(sys::enotsup())
+    }
+
+    /// The descriptor while open, as `socket._handle.fd` shows it (-1 on Windows).
+    pub fn js_fd(&self) -> Option<i32> {
+        self.fd_guard().map(sys::js_fd)
     }
 }

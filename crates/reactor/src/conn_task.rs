@@ -48,7 +48,7 @@ pub(crate) async fn run(conn: Arc<Conn>, env: Arc<EnvShared>, mut rx: UnboundedR
         Start::Open(stream) => stream,
         Start::Connect(target) => match connect(&conn, &env, &mut rx, &mut idle, &mut early, target).await {
             Some(stream) => {
-                conn.set_fd(Some(stream.raw_fd()));
+                conn.set_fd(Some(stream.os_handle()));
                 conn.touch();
                 env.sink.push(conn.id(), EventKind::Connected, 0, 0);
                 stream
@@ -64,7 +64,7 @@ pub(crate) async fn run(conn: Arc<Conn>, env: Arc<EnvShared>, mut rx: UnboundedR
     let exit = driver.drive(&mut rx, early).await;
     if let Exit::Reset = exit {
         // SAFETY: the task still owns `stream`, so its descriptor is open.
-        let _ = unsafe { sys::set_linger_zero(stream.raw_fd()) };
+        let _ = unsafe { sys::set_linger_zero(stream.os_handle()) };
     }
     // Unpublish the fd before the stream (and with it the fd) is dropped: from here on
     // the JS thread gets EBADF instead of touching a closed or reused descriptor.
@@ -87,7 +87,7 @@ async fn connect(
     let attempt = async {
         match target {
             ConnectTarget::Tcp { addr, local } => connect_tcp(addr, local).await.map(Stream::Tcp),
-            ConnectTarget::Unix { path } => connect_unix(&path).await.map(Stream::Unix),
+            ConnectTarget::Path { path } => crate::local::connect(&path).await,
         }
     };
     tokio::pin!(attempt);
@@ -124,26 +124,16 @@ async fn connect_tcp(addr: SocketAddr, local: Option<SocketAddr>) -> Result<toki
     socket.connect(addr).await.map_err(|e| (e, Syscall::Connect))
 }
 
-async fn connect_unix(path: &str) -> Result<tokio::net::UnixStream, (io::Error, Syscall)> {
-    let fail = |e| (e, Syscall::Connect);
-    let addr = sys::unix_sockaddr(path).map_err(fail)?;
-    let socket = socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None).map_err(fail)?;
-    socket.set_nonblocking(true).map_err(fail)?;
-    let in_progress = match socket.connect(&addr) {
-        Ok(()) => false,
-        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => true,
-        // Match node:net (libuv): EAGAIN (a full backlog) is an error, not a retry.
-        Err(e) => return Err(fail(e)),
-    };
-    let std_stream: std::os::unix::net::UnixStream = socket.into();
-    let stream = tokio::net::UnixStream::from_std(std_stream).map_err(fail)?;
-    if in_progress {
-        stream.writable().await.map_err(fail)?;
-        if let Some(e) = stream.take_error().map_err(fail)? {
-            return Err(fail(e));
-        }
-    }
-    Ok(stream)
+#[cfg(unix)]
+fn write_passing_fd(stream: &Stream, bytes: &[u8], pass: &sys::PassedFd) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    stream.try_write_with_fd(bytes, pass.as_raw_fd())
+}
+
+/// Windows has no descriptor passing: `PassedFd` has no values, so this never runs.
+#[cfg(windows)]
+fn write_passing_fd(_stream: &Stream, _bytes: &[u8], pass: &sys::PassedFd) -> io::Result<usize> {
+    match *pass {}
 }
 
 async fn sleep_until(deadline_ms: Option<u64>) {
@@ -249,8 +239,7 @@ impl Driver<'_> {
             let result = if let (Some(pass), 0) = (&front.segment.fd, self.writes.offset) {
                 // A descriptor goes alone with its segment, so it reaches the peer with
                 // exactly the bytes it was written with.
-                use std::os::fd::AsRawFd;
-                self.stream.try_write_with_fd(&front.segment.bytes, pass.as_raw_fd())
+                write_passing_fd(self.stream, &front.segment.bytes, pass)
             } else {
                 let mut slices = Vec::with_capacity(WRITEV_SLICES.min(self.writes.segments.len()));
                 for (i, q) in self.writes.segments.iter().take(WRITEV_SLICES).enumerate() {
@@ -351,7 +340,7 @@ impl Driver<'_> {
         let errno = if !self.stream.is_socket() {
             0 // a pipe has no half-close; ending it means closing it, which close does
         } else {
-            match unsafe { sys::shutdown_write(self.stream.raw_fd()) } {
+            match unsafe { sys::shutdown_write(self.stream.os_handle()) } {
                 Ok(()) => 0,
                 Err(e) => sys::errno_of(&e),
             }

@@ -4,28 +4,25 @@
 use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use socket2::{Domain, Protocol, Socket, Type};
-use tokio::io::unix::AsyncFd;
-use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
+use tokio::net::TcpListener;
 
 use crate::conn::Conn;
 use crate::conn_task::{self, Start};
 use crate::listener::{self, AcceptOptions, AnyListener, Listener};
 use crate::runtime::runtime;
 use crate::sink::{Batch, EventSink, Wake};
-use crate::stream::Stream;
-use crate::sys;
 
 /// Where `Env::connect` goes.
 #[derive(Clone, Debug)]
 pub enum ConnectTarget {
     Tcp { addr: SocketAddr, local: Option<SocketAddr> },
-    /// A Unix-domain socket path; a leading NUL names a Linux abstract socket.
-    Unix { path: String },
+    /// node:net's `path`: a Unix-domain socket (a leading NUL names a Linux abstract
+    /// socket), or on Windows a named pipe.
+    Path { path: String },
 }
 
 #[derive(Clone, Debug)]
@@ -103,99 +100,43 @@ impl Env {
         }
         socket.bind(&opts.addr.into())?;
         socket.listen(opts.backlog)?;
-        let fd = socket.as_raw_fd();
         let tcp = {
             let _runtime = runtime().enter();
             TcpListener::from_std(socket.into())?
         };
-        Ok(self.start_listener(AnyListener::Tcp(tcp), fd, opts.pause_on_connect, None))
+        Ok(self.start_listener(AnyListener::Tcp(tcp), opts.pause_on_connect, None))
     }
 
-    /// `listen(path)`: binds a Unix-domain socket at `path` (a leading NUL: a Linux
-    /// abstract name) and listens. Match node:net: an existing file at the path is not
-    /// removed first, so a path in use gives EADDRINUSE; the file is removed on close.
-    pub fn listen_unix(&self, path: &str, backlog: i32, pause_on_connect: bool) -> io::Result<Arc<Listener>> {
-        let addr = sys::unix_sockaddr(path)?;
-        let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
-        socket.set_nonblocking(true)?;
-        socket.bind(&addr)?;
-        socket.listen(backlog)?;
-        let fd = socket.as_raw_fd();
-        let unix = {
-            let _runtime = runtime().enter();
-            UnixListener::from_std(socket.into())?
-        };
-        let unlink = (!path.starts_with('\0')).then(|| std::path::PathBuf::from(path));
-        Ok(self.start_listener(AnyListener::Unix(unix), fd, pause_on_connect, unlink))
+    /// `listen(path)`: binds node:net's local endpoint at `path` and listens: a
+    /// Unix-domain socket, or on Windows a named pipe (see `local`).
+    pub fn listen_path(&self, path: &str, backlog: i32, pause_on_connect: bool) -> io::Result<Arc<Listener>> {
+        let (listener, unlink) = crate::local::bind(path, backlog)?;
+        Ok(self.start_listener(listener, pause_on_connect, unlink))
     }
 
-    /// `listen({ fd })` / `listenFD(fd)`: takes ownership of a TCP or Unix stream socket
-    /// that already had bind(2) (and maybe listen(2)), and accepts on it. Match node:net:
-    /// listen(2) is called on it again with `backlog`.
-    ///
-    /// The descriptor is owned by rsnet from here on, even if this fails (it is then
-    /// closed), as node:net's handle owns it: two pollers on one fd would stall.
-    pub fn listen_fd(&self, fd: RawFd, backlog: i32, pause_on_connect: bool) -> io::Result<Arc<Listener>> {
-        let kind = sys::guess_handle_type(fd);
-        if kind != "TCP" && kind != "PIPE" {
-            return Err(io::Error::from_raw_os_error(libc::ENOTSOCK));
-        }
-        // SAFETY: the caller hands `fd` over; nothing else closes it from now on.
-        let socket = unsafe { Socket::from_raw_fd(fd) };
-        if kind == "PIPE" && socket.local_addr().map(|a| a.is_unix()).unwrap_or(false) == false {
-            return Err(io::Error::from_raw_os_error(libc::ENOTSOCK));
-        }
-        socket.set_nonblocking(true)?;
-        socket.listen(backlog)?;
-        let listener = {
-            let _runtime = runtime().enter();
-            if kind == "TCP" {
-                AnyListener::Tcp(TcpListener::from_std(socket.into())?)
-            } else {
-                AnyListener::Unix(UnixListener::from_std(socket.into())?)
-            }
-        };
-        Ok(self.start_listener(listener, fd, pause_on_connect, None))
+    /// `listen({ fd })` / `listenFD(fd)`: accepts on an inherited, bound socket (see
+    /// `adopt::listening_from_fd`). rsnet owns `fd` from here on, even on failure.
+    pub fn listen_fd(&self, fd: i32, backlog: i32, pause_on_connect: bool) -> io::Result<Arc<Listener>> {
+        let listener = crate::adopt::listening_from_fd(fd, backlog)?;
+        Ok(self.start_listener(listener, pause_on_connect, None))
     }
 
-    fn start_listener(&self, socket: AnyListener, fd: RawFd, pause_on_connect: bool, unlink_on_close: Option<std::path::PathBuf>) -> Arc<Listener> {
+    fn start_listener(&self, socket: AnyListener, pause_on_connect: bool, unlink_on_close: Option<std::path::PathBuf>) -> Arc<Listener> {
         let id = self.shared.next_id();
-        let listener = Listener::new(id, fd, unlink_on_close);
+        let listener = Listener::new(id, socket.os_handle(), unlink_on_close);
         self.shared.listeners.lock().unwrap_or_else(|e| e.into_inner()).insert(id, listener.clone());
         let opts = AcceptOptions { pause_on_connect };
         runtime().spawn(listener::accept_loop(listener.clone(), self.shared.clone(), socket, opts));
         listener
     }
 
-    /// `new Socket({ fd })`: takes ownership of a connected descriptor — a TCP or Unix
-    /// stream socket, or a pipe — and drives it as if rsnet had connected it.
-    /// Other kinds fail with EINVAL before anything is taken.
-    pub fn adopt(&self, fd: RawFd) -> io::Result<Arc<Conn>> {
-        let kind = sys::guess_handle_type(fd);
-        if kind != "TCP" && kind != "PIPE" {
-            return Err(io::Error::from_raw_os_error(libc::EINVAL));
-        }
-        // SAFETY: the caller hands `fd` over; nothing else closes it from now on.
-        let owned = unsafe { OwnedFd::from_raw_fd(fd) };
-        let socket = Socket::from(owned);
-        socket.set_nonblocking(true)?;
-        let is_unix_socket = kind == "PIPE" && socket.local_addr().map(|a| a.is_unix()).unwrap_or(false);
-        let stream = {
-            let _runtime = runtime().enter();
-            if kind == "TCP" {
-                Stream::Tcp(TcpStream::from_std(socket.into())?)
-            } else if is_unix_socket {
-                Stream::Unix(UnixStream::from_std(socket.into())?)
-            } else {
-                // SAFETY: an OwnedFd's descriptor stays open, and the same, until the
-                // AsyncFd that owns it drops it.
-                let registered = unsafe { AsyncFd::register(OwnedFd::from(socket)) };
-                Stream::Fd(registered.map_err(|e| io::Error::from(e))?)
-            }
-        };
+    /// `new Socket({ fd })`: takes ownership of a connected descriptor (see
+    /// `adopt::stream_from_fd`) and drives it as if rsnet had connected it.
+    pub fn adopt(&self, fd: i32) -> io::Result<Arc<Conn>> {
+        let stream = crate::adopt::stream_from_fd(fd)?;
         let id = self.shared.next_id();
         let (conn, rx) = Conn::new(id, false);
-        conn.set_fd(Some(fd));
+        conn.set_fd(Some(stream.os_handle()));
         self.shared.insert_conn(conn.clone());
         runtime().spawn(conn_task::run(conn.clone(), self.shared.clone(), rx, Start::Open(stream)));
         Ok(conn)

@@ -10,14 +10,19 @@
 //! * `event`    — the event record format shared with `src/dispatch.ts`.
 //! * `sink`     — [`EventSink`]: appends records to the pending batch and wakes the
 //!                consumer exactly once per empty→non-empty transition.
-//! * `stream`   — [`Stream`]: a connected TCP or Unix stream, one type for the reactor.
+//! * `stream`   — [`Stream`]: a connected TCP, Unix-domain or pipe stream, one type
+//!                for the reactor.
 //! * `conn`     — [`Conn`]: a connected (or connecting) socket, shared between the JS
 //!                thread (try-write, socket options) and its reactor task.
 //! * `conn_task`— the task that drives one `Conn`: connect, reads under read credit,
 //!                queued writes, shutdown, close.
 //! * `idle`     — the idle timer of `socket.setTimeout()`, owned by the conn task.
 //! * `listener` — [`Listener`]: a listening socket and its accept task.
-//! * `sys`      — the few raw syscalls the standard library does not expose.
+//! * `local`    — node:net's `path` endpoints: Unix-domain sockets, or named pipes on
+//!                Windows (connect, bind, the pipe acceptor).
+//! * `adopt`    — descriptors rsnet did not open: `listen({ fd })`, `Socket({ fd })`.
+//! * `sys`      — the few raw syscalls the standard library does not expose, per
+//!                platform (`sys/unix.rs`, `sys/windows.rs`).
 //!
 //! Threads: the JS thread calls into `Env`/`Conn`/`Listener` directly for anything that
 //! is one non-blocking syscall (bind+listen, a first write, setsockopt, getsockname);
@@ -25,12 +30,14 @@
 //! task on the runtime. A handle's descriptor is closed only by its task, under the
 //! handle's `fd` lock, so a syscall from the JS thread can never hit a reused fd.
 
+mod adopt;
 mod conn;
 mod conn_task;
 mod env;
 mod event;
 mod idle;
 mod listener;
+mod local;
 mod runtime;
 mod sink;
 mod stream;
@@ -43,4 +50,4 @@ pub use listener::Listener;
 pub use runtime::set_io_threads;
 pub use sink::{Batch, Wake};
 pub use stream::SockAddr;
-pub use sys::{access_mode, close_fd, fd_is_open, guess_handle_type, SocketOptions};
+pub use sys::{access_mode, close_fd, errno_of, fd_is_open, guess_handle_type, SocketOptions};

@@ -3,7 +3,6 @@
 //! an accept task on the reactor.
 
 use std::io;
-use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
@@ -29,14 +28,38 @@ pub(crate) enum AnyListener {
     Tcp(TcpListener),
     #[cfg(unix)]
     Unix(UnixListener),
+    #[cfg(windows)]
+    Pipe(crate::local::PipeAcceptor),
 }
 
 impl AnyListener {
-    async fn accept(&self) -> io::Result<Stream> {
+    /// Cancel-safe: the accept loop drops this future whenever it is woken to close.
+    async fn accept(&mut self) -> io::Result<Stream> {
         match self {
             AnyListener::Tcp(l) => l.accept().await.map(|(s, _)| Stream::Tcp(s)),
             #[cfg(unix)]
             AnyListener::Unix(l) => l.accept().await.map(|(s, _)| Stream::Unix(s)),
+            #[cfg(windows)]
+            AnyListener::Pipe(p) => p.accept().await,
+        }
+    }
+
+    pub(crate) fn os_handle(&self) -> sys::OsHandle {
+        #[cfg(unix)]
+        use std::os::fd::AsRawFd;
+        #[cfg(windows)]
+        use std::os::windows::io::AsRawSocket;
+        match self {
+            #[cfg(unix)]
+            AnyListener::Tcp(l) => l.as_raw_fd(),
+            #[cfg(unix)]
+            AnyListener::Unix(l) => l.as_raw_fd(),
+            #[cfg(windows)]
+            AnyListener::Tcp(l) => sys::OsHandle::Socket(l.as_raw_socket()),
+            // The instance waiting when the server started: for `_handle.fd` (-1 on
+            // Windows) only, never used for I/O.
+            #[cfg(windows)]
+            AnyListener::Pipe(p) => p.os_handle(),
         }
     }
 }
@@ -44,7 +67,7 @@ impl AnyListener {
 pub struct Listener {
     id: u32,
     /// `Some` while the accept task holds the open listener (see `Conn`'s `fd`).
-    fd: Mutex<Option<RawFd>>,
+    fd: Mutex<Option<sys::OsHandle>>,
     closing: AtomicBool,
     wake: Notify,
     /// The socket file to remove on close (Match node:net: libuv unlinks a Unix
@@ -60,7 +83,7 @@ pub struct Listener {
 const CLOSE_WAIT_LIMIT: Duration = Duration::from_secs(2);
 
 impl Listener {
-    pub(crate) fn new(id: u32, fd: RawFd, unlink_on_close: Option<std::path::PathBuf>) -> Arc<Listener> {
+    pub(crate) fn new(id: u32, fd: sys::OsHandle, unlink_on_close: Option<std::path::PathBuf>) -> Arc<Listener> {
         Arc::new(Listener {
             id,
             fd: Mutex::new(Some(fd)),
@@ -75,7 +98,7 @@ impl Listener {
         self.id
     }
 
-    fn fd_guard(&self) -> MutexGuard<'_, Option<RawFd>> {
+    fn fd_guard(&self) -> MutexGuard<'_, Option<sys::OsHandle>> {
         self.fd.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -96,16 +119,16 @@ impl Listener {
         }
     }
 
-    /// The descriptor while open.
-    pub fn raw_fd(&self) -> Option<RawFd> {
-        *self.fd_guard()
+    /// The descriptor while open, as `server._handle.fd` shows it (-1 on Windows).
+    pub fn js_fd(&self) -> Option<i32> {
+        self.fd_guard().map(sys::js_fd)
     }
 
     pub fn local_addr(&self) -> io::Result<SockAddr> {
         match *self.fd_guard() {
             // SAFETY: the fd lock is held for the duration of the call.
             Some(fd) => unsafe { sys::local_addr(fd) },
-            None => Err(io::Error::from_raw_os_error(libc::EBADF)),
+            None => Err(sys::ebadf()),
         }
     }
 }
@@ -115,7 +138,7 @@ pub(crate) struct AcceptOptions {
     pub pause_on_connect: bool,
 }
 
-pub(crate) async fn accept_loop(listener: Arc<Listener>, env: Arc<EnvShared>, socket: AnyListener, opts: AcceptOptions) {
+pub(crate) async fn accept_loop(listener: Arc<Listener>, env: Arc<EnvShared>, mut socket: AnyListener, opts: AcceptOptions) {
     loop {
         if listener.closing.load(Ordering::Acquire) {
             break;
@@ -131,7 +154,7 @@ pub(crate) async fn accept_loop(listener: Arc<Listener>, env: Arc<EnvShared>, so
                     let (conn, rx) = Conn::new(id, !opts.pause_on_connect);
                     // Published before JS hears of the socket, so options JS applies on
                     // 'connection' (noDelay, keepAlive) reach the fd.
-                    conn.set_fd(Some(stream.raw_fd()));
+                    conn.set_fd(Some(stream.os_handle()));
                     env.insert_conn(conn.clone());
                     env.sink.push(listener.id, EventKind::Accepted, id as i32, 0);
                     tokio::spawn(conn_task::run(conn, env.clone(), rx, Start::Open(stream)));

@@ -1,21 +1,24 @@
-//! One connected-stream type for the reactor, whether TCP, Unix-domain, or an adopted
-//! descriptor that is not a socket (a pipe), so the conn task is written once.
+//! One connected-stream type for the reactor, so the conn task is written once:
+//! TCP everywhere; on Unix a Unix-domain socket or an adopted descriptor that is not a
+//! socket (a pipe); on Windows either end of a named pipe (node:net's `path` there).
 
 use std::io::{self, IoSlice};
 use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 #[cfg(unix)]
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+#[cfg(windows)]
+use std::os::windows::io::{AsRawHandle, AsRawSocket};
 
 #[cfg(unix)]
 use tokio::io::unix::AsyncFd;
-#[cfg(unix)]
 use tokio::io::Interest;
 use tokio::net::TcpStream;
 #[cfg(unix)]
 use tokio::net::UnixStream;
+#[cfg(windows)]
+use tokio::net::windows::named_pipe::{NamedPipeClient, NamedPipeServer};
 
-#[cfg(unix)]
 use crate::sys;
 
 pub enum Stream {
@@ -25,6 +28,12 @@ pub enum Stream {
     /// An adopted descriptor that is not a socket: a pipe or FIFO (`new Socket({ fd })`).
     #[cfg(unix)]
     Fd(AsyncFd<OwnedFd>),
+    /// The server end of a named pipe, handed out by the pipe listener.
+    #[cfg(windows)]
+    PipeServer(NamedPipeServer),
+    /// The client end of a named pipe (`connect(path)`).
+    #[cfg(windows)]
+    PipeClient(NamedPipeClient),
 }
 
 impl Stream {
@@ -36,6 +45,10 @@ impl Stream {
             // Dropping the guard without clearing keeps the readiness for try_read.
             #[cfg(unix)]
             Stream::Fd(f) => f.readable().await.map(drop),
+            #[cfg(windows)]
+            Stream::PipeServer(p) => p.readable().await,
+            #[cfg(windows)]
+            Stream::PipeClient(p) => p.readable().await,
         }
     }
 
@@ -46,14 +59,22 @@ impl Stream {
             Stream::Unix(s) => s.writable().await,
             #[cfg(unix)]
             Stream::Fd(f) => f.writable().await.map(drop),
+            #[cfg(windows)]
+            Stream::PipeServer(p) => p.writable().await,
+            #[cfg(windows)]
+            Stream::PipeClient(p) => p.writable().await,
         }
     }
 
     /// Reads into `buf`; on a Unix socket, also collects descriptors sent with
     /// SCM_RIGHTS into `fds`.
+    #[cfg_attr(windows, allow(unused_variables))]
     pub fn try_read(&self, buf: &mut [MaybeUninit<u8>], fds: &mut Vec<i32>) -> io::Result<usize> {
         match self {
+            #[cfg(unix)]
             Stream::Tcp(s) => s.try_io(Interest::READABLE, || sys::recv(s.as_raw_fd(), buf)),
+            #[cfg(windows)]
+            Stream::Tcp(s) => s.try_io(Interest::READABLE, || sys::recv(socket2::SockRef::from(s), buf)),
             #[cfg(unix)]
             Stream::Unix(s) => s.try_io(Interest::READABLE, || {
                 // SAFETY: `s` is open for the duration of this call.
@@ -61,6 +82,10 @@ impl Stream {
             }),
             #[cfg(unix)]
             Stream::Fd(f) => f.try_io(Interest::READABLE, |fd| sys::read_fd(fd.as_raw_fd(), buf)),
+            #[cfg(windows)]
+            Stream::PipeServer(p) => pipe_read_result(p.try_read(sys::init_buf(buf))),
+            #[cfg(windows)]
+            Stream::PipeClient(p) => pipe_read_result(p.try_read(sys::init_buf(buf))),
         }
     }
 
@@ -71,6 +96,10 @@ impl Stream {
             Stream::Unix(s) => s.try_write_vectored(bufs),
             #[cfg(unix)]
             Stream::Fd(f) => f.try_io(Interest::WRITABLE, |fd| sys::writev_fd(fd.as_raw_fd(), bufs)),
+            #[cfg(windows)]
+            Stream::PipeServer(p) => p.try_write_vectored(bufs),
+            #[cfg(windows)]
+            Stream::PipeClient(p) => p.try_write_vectored(bufs),
         }
     }
 
@@ -82,20 +111,31 @@ impl Stream {
                 // SAFETY: `s` is open for the duration of this call.
                 unsafe { sys::send_with_fd(s.as_raw_fd(), bytes, pass) }
             }),
-            _ => Err(io::Error::from_raw_os_error(libc::EOPNOTSUPP)),
+            _ => Err(sys::enotsup()),
         }
     }
 
-    #[cfg(unix)]
-    pub fn raw_fd(&self) -> RawFd {
+    /// What the JS thread reaches this stream by (see `Conn`'s `fd`).
+    pub fn os_handle(&self) -> sys::OsHandle {
         match self {
+            #[cfg(unix)]
             Stream::Tcp(s) => s.as_raw_fd(),
+            #[cfg(unix)]
             Stream::Unix(s) => s.as_raw_fd(),
+            #[cfg(unix)]
             Stream::Fd(f) => f.as_raw_fd(),
+            #[cfg(windows)]
+            Stream::Tcp(s) => sys::OsHandle::Socket(s.as_raw_socket()),
+            #[cfg(windows)]
+            Stream::PipeServer(p) => sys::OsHandle::Pipe(p.as_raw_handle() as usize),
+            #[cfg(windows)]
+            Stream::PipeClient(p) => sys::OsHandle::Pipe(p.as_raw_handle() as usize),
         }
     }
 
-    /// Whether `shutdown(SHUT_WR)` applies (sockets); a pipe has no half-close.
+    /// Whether `shutdown(SHUT_WR)` applies (sockets). Pipes have no half-close: ending
+    /// one means closing it, which close does. Match node:net on Windows: libuv's pipe
+    /// shutdown only waits for pending writes.
     pub fn is_socket(&self) -> bool {
         match self {
             Stream::Tcp(_) => true,
@@ -103,7 +143,19 @@ impl Stream {
             Stream::Unix(_) => true,
             #[cfg(unix)]
             Stream::Fd(_) => false,
+            #[cfg(windows)]
+            Stream::PipeServer(_) | Stream::PipeClient(_) => false,
         }
+    }
+}
+
+/// Match node:net (libuv): on a named pipe the writer's close shows as
+/// ERROR_BROKEN_PIPE; for the reader that is end of stream.
+#[cfg(windows)]
+fn pipe_read_result(result: io::Result<usize>) -> io::Result<usize> {
+    match result {
+        Err(e) if sys::is_broken_pipe(&e) => Ok(0),
+        other => other,
     }
 }
 

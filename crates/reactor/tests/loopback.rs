@@ -306,7 +306,7 @@ fn unix_listener_close_leaves_the_reactor_working() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("a.sock");
     let _ = std::fs::remove_file(&path);
-    let unix = h.env.listen_unix(path.to_str().unwrap(), 16, false).unwrap();
+    let unix = h.env.listen_path(path.to_str().unwrap(), 16, false).unwrap();
     unix.close();
     assert!(!path.exists(), "the socket file goes at close()");
     let (tcp, addr) = listen(&h);

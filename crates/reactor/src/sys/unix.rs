@@ -1,6 +1,5 @@
-//! The few raw syscalls the reactor makes on a descriptor it does not hold as a typed
-//! object: from the JS thread (first write, socket options, addresses) under a handle's
-//! `fd` lock.
+//! Unix (Linux, macOS, the BSDs): the raw syscalls on a descriptor, fd passing with
+//! SCM_RIGHTS, and libuv-style handle-type guessing.
 
 use std::io::{self, IoSlice};
 use std::mem::MaybeUninit;
@@ -10,7 +9,14 @@ use std::time::Duration;
 
 use socket2::SockRef;
 
+use super::{to_sock_addr, SocketOptions};
 use crate::stream::SockAddr;
+
+/// What the JS thread reaches a live socket by: its descriptor.
+pub type OsHandle = RawFd;
+
+/// A descriptor queued to be passed to the peer with SCM_RIGHTS, owned until sent.
+pub type PassedFd = std::os::fd::OwnedFd;
 
 /// Borrows a raw descriptor for the length of one call.
 ///
@@ -106,34 +112,29 @@ pub unsafe fn set_linger_zero(fd: RawFd) -> io::Result<()> {
     sock.set_linger(Some(Duration::ZERO))
 }
 
-fn to_sock_addr(addr: socket2::SockAddr) -> io::Result<SockAddr> {
-    if let Some(ip) = addr.as_socket() {
-        return Ok(SockAddr::Ip(ip));
-    }
-    #[cfg(unix)]
-    if addr.is_unix() {
-        let path = addr
-            .as_pathname()
-            .map(|p| p.to_string_lossy().into_owned())
-            .or_else(|| addr.as_abstract_namespace().map(|n| format!("\0{}", String::from_utf8_lossy(n))))
-            .unwrap_or_default();
-        return Ok(SockAddr::Unix(path));
-    }
-    Err(io::Error::from(io::ErrorKind::Unsupported))
-}
-
-/// The positive OS errno of an error, or EIO for errors that carry none.
+/// The positive OS errno of an error, or EIO for errors that carry none. On Unix,
+/// libuv's error numbers are the negated errno, which the JS side applies.
 pub fn errno_of(e: &io::Error) -> i32 {
     e.raw_os_error().unwrap_or(libc::EIO)
 }
 
-/// The options rsnet sets, as the kernel reports them (for tests and diagnostics).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SocketOptions {
-    pub no_delay: bool,
-    pub keep_alive: bool,
-    /// Seconds of idle before the first keepalive probe.
-    pub keep_alive_idle_secs: u32,
+/// The number `socket._handle.fd` shows: the descriptor itself.
+pub fn js_fd(h: OsHandle) -> i32 {
+    h
+}
+
+/// The errors the reactor raises itself.
+pub fn ebadf() -> io::Error {
+    io::Error::from_raw_os_error(libc::EBADF)
+}
+pub fn einval() -> io::Error {
+    io::Error::from_raw_os_error(libc::EINVAL)
+}
+pub fn enotsup() -> io::Error {
+    io::Error::from_raw_os_error(libc::EOPNOTSUPP)
+}
+pub fn enotsock() -> io::Error {
+    io::Error::from_raw_os_error(libc::ENOTSOCK)
 }
 
 /// # Safety
