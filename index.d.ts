@@ -97,6 +97,17 @@ export declare class SocketHandle {
   socketOptions(): SocketOptionsJs | null
   /** The descriptor while open, else -1. */
   get fd(): number
+  /**
+   * Starts the native pipe from this socket into `dest` (`src.pipe(dest)`). False if
+   * bytes this socket read are still on their way to JS: try again once they are in.
+   */
+  pipeTo(dest: SocketHandle): boolean
+  /** Stops the native pipe; later bytes arrive as `Data` events again. */
+  unpipe(): void
+  /** Bytes read and sent down the native pipe (part of `bytesRead`). */
+  get pipedIn(): number
+  /** Bytes written that came from a native pipe (part of `bytesWritten`). */
+  get pipedOut(): number
 }
 
 /** What `address()` returns in node:net, before JS adds anything. */

@@ -12,7 +12,10 @@ const dt = (title, scenario, opts) => test(title, (t) => differential(t, title, 
 // (the seed's API), listenFD and write(data, fd) (fd passing), and the reactor's
 // thread setting. Checked on their own in
 // rsnet-extras.test.mjs; left out of the differential comparison.
-const RSNET_EXTRAS = new Set(['connections', 'setIoThreads', 'listenFD', 'write']);
+// rsnet's own members: the old API (connections, listenFD, write with an fd), the
+// reactor's thread count, and the native pipe's overrides of Readable's pipe, unpipe
+// and setEncoding (same behaviour, defined on Socket.prototype to switch it on and off).
+const RSNET_EXTRAS = new Set(['connections', 'setIoThreads', 'listenFD', 'write', 'pipe', 'unpipe', 'setEncoding']);
 
 function publicNames(obj) {
   const names = new Set();

@@ -41,6 +41,7 @@ import {
   ERR_SOCKET_CONNECTION_TIMEOUT,
 } from './errors';
 import { isIP } from './ip';
+import { pipeSocket, retryNativePipe, stopNativePipe, isNativelyPiped, nativePipeTarget } from './native_pipe';
 import { normalizeConnectArgs, normalizedArgsSymbol } from './normalize';
 import {
   validateNumber,
@@ -432,7 +433,9 @@ proto._read = function _read(this: any, n: number) {
 // Match node:net: with the onread option there is no stream buffer to fill, so
 // pause()/resume() stop and start the reading itself.
 proto.pause = function pause(this: any) {
-  if (this[kBuffer] && !this.connecting && this._handle && this._handle.reading) {
+  // With the onread option or a native pipe there is no stream buffer to fill, so
+  // pausing has to stop the reading itself.
+  if ((this[kBuffer] || isNativelyPiped(this)) && !this.connecting && this._handle && this._handle.reading) {
     this._handle.readStop();
   }
   return stream.Duplex.prototype.pause.call(this);
@@ -441,6 +444,8 @@ proto.pause = function pause(this: any) {
 proto.resume = function resume(this: any) {
   if (this[kBuffer] && !this.connecting && this._handle && !this._handle.reading) {
     resumeOnread(this);
+  } else if (isNativelyPiped(this) && !this.connecting && this._handle && !this._handle.reading) {
+    this._handle.readStart();
   }
   return stream.Duplex.prototype.resume.call(this);
 };
@@ -610,7 +615,7 @@ proto._writeGeneric = function _writeGeneric(this: any, writev: boolean, data: a
     const fd = buf[kFdToSend];
     result = fd === undefined ? handle.native.write(buf) : handle.native.writeFd(buf, fd);
   }
-  handle.bytesWritten += bytes;
+  handle.ownBytesWritten += bytes;
   if (result < 0) {
     cb(errnoException(-result, 'write'));
   } else if (result === 0) {
@@ -673,7 +678,7 @@ function writeChunksInOrder(socket: any, handle: TcpHandle, chunks: Buffer[], cb
     const chunk = chunks[i++];
     const fd = (chunk as any)[kFdToSend];
     const result = fd === undefined ? handle.native.write(chunk) : handle.native.writeFd(chunk, fd);
-    handle.bytesWritten += chunk.length;
+    handle.ownBytesWritten += chunk.length;
     if (result < 0) cb(errnoException(-result, 'write'));
     else if (result === 0) next();
     else handle.writeCallback = next;
@@ -736,9 +741,25 @@ proto._onNativeEvent = function _onNativeEvent(this: any, kind: number, a: numbe
   }
 };
 
+// rsnet's native pipe (src/native_pipe.ts): the pipe itself is Readable's; these
+// overrides switch the reactor's part on and off.
+proto.pipe = function pipe(this: any, dest: any, options?: any) {
+  return pipeSocket(this, dest, options, dest instanceof (Socket as any) && !this[kBuffer]);
+};
+
+proto.unpipe = function unpipe(this: any, dest?: any) {
+  if (dest === undefined || dest === nativePipeTarget(this)) stopNativePipe(this);
+  return stream.Duplex.prototype.unpipe.call(this, dest);
+};
+
+proto.setEncoding = function setEncoding(this: any, encoding?: BufferEncoding) {
+  stopNativePipe(this);
+  return stream.Duplex.prototype.setEncoding.call(this, encoding as BufferEncoding);
+};
+
 function onData(socket: any, chunk: Buffer): void {
   const handle: TcpHandle = socket._handle;
-  handle.bytesRead += chunk.length;
+  handle.ownBytesRead += chunk.length;
   if (socket[kBuffer]) {
     if (socket[kBufferPending] !== null) {
       // Paused by the callback: bytes already in flight wait with the rest.
@@ -750,6 +771,8 @@ function onData(socket: any, chunk: Buffer): void {
   }
   if (socket.push(chunk)) {
     handle.consumed(chunk.length);
+    // A pipe waiting to go native can switch once what was read has gone through.
+    retryNativePipe(socket);
   } else {
     // The stream is full: stop reading until _read() asks again, and hold back the
     // credit for these bytes until then.

@@ -17,9 +17,12 @@ export class TcpHandle {
   /** Write and shutdown callbacks waiting for the reactor (one of each at most). */
   writeCallback: ((err?: Error | null) => void) | null = null;
   shutdownCallback: ((errno: number) => void) | null = null;
-  bytesRead = 0;
-  /** Bytes handed to the kernel or to the reactor's queue. */
-  bytesWritten = 0;
+  /** Bytes delivered to JS. */
+  ownBytesRead = 0;
+  /** Bytes handed to the kernel or to the reactor's queue by JS. */
+  ownBytesWritten = 0;
+  /** This socket took part in a native pipe, whose bytes the reactor counts. */
+  piped = false;
   private refed = true;
   private closed = false;
   /** Match node:net (libuv's uv_pipe_open): an adopted pipe opened read-only cannot be
@@ -44,6 +47,14 @@ export class TcpHandle {
   setOwner(owner: EventTarget): void {
     this.owner = owner;
     if (this.native) register(this.native.id, owner);
+  }
+
+  get bytesRead(): number {
+    return this.ownBytesRead + (this.piped && this.native ? this.native.pipedIn : 0);
+  }
+
+  get bytesWritten(): number {
+    return this.ownBytesWritten + (this.piped && this.native ? this.native.pipedOut : 0);
   }
 
   get id(): number {

@@ -134,6 +134,31 @@ impl SocketHandle {
     pub fn fd(&self) -> i32 {
         self.conn.js_fd().unwrap_or(-1)
     }
+
+    /// Starts the native pipe from this socket into `dest` (`src.pipe(dest)`). False if
+    /// bytes this socket read are still on their way to JS: try again once they are in.
+    #[napi(js_name = "pipeTo", catch_unwind)]
+    pub fn pipe_to(&self, dest: &SocketHandle) -> bool {
+        self.conn.pipe_to(&dest.conn)
+    }
+
+    /// Stops the native pipe; later bytes arrive as `Data` events again.
+    #[napi(catch_unwind)]
+    pub fn unpipe(&self) {
+        self.conn.unpipe();
+    }
+
+    /// Bytes read and sent down the native pipe (part of `bytesRead`).
+    #[napi(getter, js_name = "pipedIn")]
+    pub fn piped_in(&self) -> f64 {
+        self.conn.piped_in() as f64
+    }
+
+    /// Bytes written that came from a native pipe (part of `bytesWritten`).
+    #[napi(getter, js_name = "pipedOut")]
+    pub fn piped_out(&self) -> f64 {
+        self.conn.piped_out() as f64
+    }
 }
 
 fn outcome(result: std::io::Result<WriteOutcome>) -> i32 {

@@ -33,6 +33,8 @@ pub(crate) enum ConnCmd {
     Close,
     /// Close with RST (`resetAndDestroy()`).
     Reset,
+    /// A chunk read by a socket natively piped into this one (see `pipe`).
+    Piped(crate::pipe::PipedChunk),
 }
 
 /// How much a socket may have delivered to JS and not yet seen consumed. Large enough
@@ -57,8 +59,11 @@ pub(crate) struct Shared {
     /// Write requests handed to the task and not yet reported done. While non-zero the
     /// JS thread must not write directly, or bytes would overtake queued ones.
     pub queued_writes: AtomicUsize,
-    /// Wakes the task when credit, reading or the timeout changed.
+    /// Wakes the task when credit, reading, the timeout or the pipe changed.
     pub wake: Notify,
+    /// Bytes read and sent down a native pipe; bytes written that came from one.
+    pub piped_in: AtomicU64,
+    pub piped_out: AtomicU64,
 }
 
 pub struct Conn {
@@ -66,6 +71,9 @@ pub struct Conn {
     /// `Some` while the task holds the open stream. See the module comment.
     fd: Mutex<Option<sys::OsHandle>>,
     tx: mpsc::UnboundedSender<ConnCmd>,
+    /// The destination while this socket is natively piped (see `pipe`). Reads take
+    /// this lock, so switching the pipe on or off happens between two reads.
+    pipe: Mutex<Option<Arc<Conn>>>,
     pub(crate) shared: Shared,
 }
 
@@ -94,6 +102,7 @@ impl Conn {
             id,
             fd: Mutex::new(None),
             tx,
+            pipe: Mutex::new(None),
             shared: Shared {
                 inflight: AtomicUsize::new(0),
                 read_limit: AtomicUsize::new(DEFAULT_READ_LIMIT),
@@ -102,6 +111,8 @@ impl Conn {
                 activity: AtomicU64::new(now_ms()),
                 queued_writes: AtomicUsize::new(0),
                 wake: Notify::new(),
+                piped_in: AtomicU64::new(0),
+                piped_out: AtomicU64::new(0),
             },
         });
         (conn, rx)
@@ -134,6 +145,16 @@ impl Conn {
     fn send(&self, cmd: ConnCmd) {
         // The task is gone only after Close, when there is nothing left to do.
         let _ = self.tx.send(cmd);
+    }
+
+    /// Sends to the task, giving the command back if the task is gone.
+    pub(crate) fn try_send(&self, cmd: ConnCmd) -> Result<(), ConnCmd> {
+        self.tx.send(cmd).map_err(|e| e.0)
+    }
+
+    /// The native pipe's destination, locked (see `pipe`).
+    pub(crate) fn pipe_guard(&self) -> MutexGuard<'_, Option<Arc<Conn>>> {
+        self.pipe.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Writes `bufs` as one request: straight to the kernel when nothing is queued

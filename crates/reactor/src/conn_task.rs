@@ -11,6 +11,7 @@ use tokio::net::TcpSocket;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::conn::{Conn, ConnCmd, Segment};
+use crate::pipe::PipedChunk;
 use crate::env::{ConnectTarget, EnvShared};
 use crate::event::{EventKind, Syscall};
 use crate::idle::IdleTimer;
@@ -66,6 +67,9 @@ pub(crate) async fn run(conn: Arc<Conn>, env: Arc<EnvShared>, mut rx: UnboundedR
         // SAFETY: the task still owns `stream`, so its descriptor is open.
         let _ = unsafe { sys::set_linger_zero(stream.os_handle()) };
     }
+    // A pipe target is an Arc to another Conn (or to this one: `s.pipe(s)`); dropping
+    // it here breaks any cycle.
+    conn.unpipe();
     // Unpublish the fd before the stream (and with it the fd) is dropped: from here on
     // the JS thread gets EBADF instead of touching a closed or reused descriptor.
     conn.set_fd(None);
@@ -154,12 +158,21 @@ struct WriteQueue {
 
 struct Queued {
     segment: Segment,
-    /// Bytes of the whole request, reported when its last segment completes.
-    ends_request: Option<usize>,
+    done: Completion,
+}
+
+/// What finishing a queued segment means.
+enum Completion {
+    /// A segment of a JS write request that has more after it.
+    Part,
+    /// The last segment of a JS write request of this many bytes: one `WriteDone`.
+    Request(usize),
+    /// A chunk from a native pipe: no event; dropping it returns the source's credit.
+    Piped(PipedChunk),
 }
 
 struct Driver<'a> {
-    conn: &'a Conn,
+    conn: &'a Arc<Conn>,
     env: &'a EnvShared,
     stream: &'a Stream,
     writes: WriteQueue,
@@ -216,12 +229,23 @@ impl Driver<'_> {
                 let total = request.iter().map(|s| s.bytes.len()).sum();
                 let last = request.len().saturating_sub(1);
                 if request.is_empty() {
-                    self.writes.segments.push_back(Queued { segment: Segment { bytes: Vec::new(), fd: None }, ends_request: Some(0) });
+                    self.writes.segments.push_back(Queued { segment: Segment { bytes: Vec::new(), fd: None }, done: Completion::Request(0) });
                 }
                 for (i, segment) in request.into_iter().enumerate() {
-                    self.writes.segments.push_back(Queued { segment, ends_request: (i == last).then_some(total) });
+                    let done = if i == last { Completion::Request(total) } else { Completion::Part };
+                    self.writes.segments.push_back(Queued { segment, done });
                 }
                 if !state.write_failed {
+                    self.flush(state);
+                }
+            }
+            Some(ConnCmd::Piped(mut chunk)) => {
+                if state.write_failed {
+                    // Nowhere to go: dropping the chunk returns the source's credit.
+                    self.conn.shared.queued_writes.fetch_sub(1, Ordering::AcqRel);
+                } else {
+                    let bytes = chunk.take_bytes();
+                    self.writes.segments.push_back(Queued { segment: Segment { bytes, fd: None }, done: Completion::Piped(chunk) });
                     self.flush(state);
                 }
             }
@@ -264,9 +288,13 @@ impl Driver<'_> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     state.write_failed = true;
+                    // Count out what is dropped (requests and piped chunks, whose drop
+                    // returns their source's credit); chunks still on their way are
+                    // counted out as they arrive.
+                    let dropped = self.writes.segments.iter().filter(|q| !matches!(q.done, Completion::Part)).count();
                     self.writes.segments.clear();
                     self.writes.offset = 0;
-                    self.conn.shared.queued_writes.store(0, Ordering::Release);
+                    self.conn.shared.queued_writes.fetch_sub(dropped, Ordering::AcqRel);
                     self.env.sink.push(self.conn.id(), EventKind::Error, sys::errno_of(&e), Syscall::Write as i32);
                     return;
                 }
@@ -282,18 +310,32 @@ impl Driver<'_> {
                 break;
             }
             self.writes.offset -= len;
-            let ends_request = front.ends_request;
-            self.writes.segments.pop_front();
-            if let Some(total) = ends_request {
-                // Count the request out before JS hears of it: once JS sees the last
-                // WriteDone it may write directly again.
-                self.conn.shared.queued_writes.fetch_sub(1, Ordering::AcqRel);
-                self.env.sink.push(self.conn.id(), EventKind::WriteDone, total as u32 as i32, 0);
+            let Some(done) = self.writes.segments.pop_front().map(|q| q.done) else { break };
+            match done {
+                Completion::Part => {}
+                Completion::Request(total) => {
+                    // Count the request out before JS hears of it: once JS sees the
+                    // last WriteDone it may write directly again.
+                    self.conn.shared.queued_writes.fetch_sub(1, Ordering::AcqRel);
+                    self.env.sink.push(self.conn.id(), EventKind::WriteDone, total as u32 as i32, 0);
+                }
+                Completion::Piped(chunk) => {
+                    self.conn.shared.piped_out.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                    self.conn.shared.queued_writes.fetch_sub(1, Ordering::AcqRel);
+                    drop(chunk); // returns the source's credit
+                }
             }
         }
     }
 
     fn read(&mut self, credit: usize, state: &mut ReadWriteState) {
+        // Held across the reads: the pipe is switched on or off between two reads,
+        // never during one (see `pipe`).
+        let conn = self.conn.clone();
+        let target = conn.pipe_guard();
+        if let Some(dest) = target.as_ref() {
+            return self.read_piped(dest, credit, state);
+        }
         let id = self.conn.id();
         let mut credit = credit;
         let mut fds = Vec::new();
@@ -314,6 +356,57 @@ impl Driver<'_> {
                     self.conn.touch();
                     credit -= n;
                     // A short read means the kernel buffer is empty for now.
+                    if n < want || credit == 0 {
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    state.read_done = true;
+                    self.env.sink.push(id, EventKind::Error, sys::errno_of(&e), Syscall::Read as i32);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Reads for a native pipe: each chunk goes to `dest`'s task instead of the event
+    /// batch, under the same read credit (returned when `dest` has written it).
+    fn read_piped(&mut self, dest: &Arc<Conn>, credit: usize, state: &mut ReadWriteState) {
+        let id = self.conn.id();
+        let mut credit = credit;
+        let mut fds = Vec::new();
+        for _ in 0..READS_PER_TURN {
+            let want = credit.min(READ_CHUNK);
+            let mut buf = Vec::with_capacity(want);
+            let result = self.stream.try_read(&mut buf.spare_capacity_mut()[..want], &mut fds);
+            // Descriptors are not piped: they still go to JS, as the 'fd' event.
+            self.env.sink.push_fds(id, &mut fds);
+            match result {
+                Ok(0) => {
+                    state.read_done = true;
+                    self.env.sink.push(id, EventKind::Eof, 0, 0);
+                    return;
+                }
+                Ok(n) => {
+                    // SAFETY: the read initialized `n` bytes of the reserved capacity.
+                    unsafe { buf.set_len(n) };
+                    self.conn.shared.inflight.fetch_add(n, Ordering::AcqRel);
+                    self.conn.touch();
+                    credit -= n;
+                    match dest.send_piped(PipedChunk::new(buf, self.conn.clone())) {
+                        Ok(()) => {
+                            self.conn.shared.piped_in.fetch_add(n as u64, Ordering::Relaxed);
+                        }
+                        Err(unsent) => {
+                            // The destination closed: the bytes go to JS instead, as
+                            // data, so none is lost (JS unpipes on the close).
+                            if let Some(chunk) = unsent {
+                                self.env.sink.push_data(id, &chunk.into_unsent());
+                            }
+                        }
+                    }
                     if n < want || credit == 0 {
                         return;
                     }

@@ -16,6 +16,7 @@
 //!                thread (try-write, socket options) and its reactor task.
 //! * `conn_task`— the task that drives one `Conn`: connect, reads under read credit,
 //!                queued writes, shutdown, close.
+//! * `pipe`     — the native pipe: `a.pipe(b)` moved inside the reactor.
 //! * `idle`     — the idle timer of `socket.setTimeout()`, owned by the conn task.
 //! * `listener` — [`Listener`]: a listening socket and its accept task.
 //! * `local`    — node:net's `path` endpoints: Unix-domain sockets, or named pipes on
@@ -38,6 +39,7 @@ mod event;
 mod idle;
 mod listener;
 mod local;
+mod pipe;
 mod runtime;
 mod sink;
 mod stream;

@@ -117,6 +117,42 @@ impl EventSink {
         result
     }
 
+    /// Adds `Fd` records for descriptors received outside `read_into` (a natively piped
+    /// socket's reads); the sink owns them until the batch is taken.
+    pub fn push_fds(&self, id: u32, fds: &mut Vec<i32>) {
+        if fds.is_empty() {
+            return;
+        }
+        let must_wake = {
+            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            for fd in fds.drain(..) {
+                p.batch.records.extend_from_slice(&[id as i32, EventKind::Fd as i32, fd, 0]);
+                p.fds.push(fd);
+            }
+            !std::mem::replace(&mut p.woken, true)
+        };
+        if must_wake {
+            self.waker.wake();
+        }
+    }
+
+    /// Adds a `Data` record with a copy of `bytes` (bytes that were read for a native
+    /// pipe whose destination closed meanwhile).
+    pub fn push_data(&self, id: u32, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let must_wake = {
+            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            p.batch.data.extend_from_slice(bytes);
+            p.batch.records.extend_from_slice(&[id as i32, EventKind::Data as i32, bytes.len() as i32, 0]);
+            !std::mem::replace(&mut p.woken, true)
+        };
+        if must_wake {
+            self.waker.wake();
+        }
+    }
+
     /// Swaps the pending batch out. The next push after this schedules a new wake-up.
     pub fn take(&self) -> Batch {
         let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());

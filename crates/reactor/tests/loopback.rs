@@ -316,3 +316,110 @@ fn unix_listener_close_leaves_the_reactor_working() {
     tcp.close();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Accepts one connection from a plain std client; returns both ends.
+fn accept_std(h: &mut Harness, addr: SocketAddr) -> (TcpStream, Arc<rsnet_reactor::Conn>) {
+    let before = h.seen.iter().filter(|e| e.kind == EventKind::Accepted as i32).count();
+    let outside = TcpStream::connect(addr).unwrap();
+    h.until("accepted", |s| s.iter().filter(|e| e.kind == EventKind::Accepted as i32).count() > before);
+    let id = h.seen.iter().filter(|e| e.kind == EventKind::Accepted as i32).nth(before).unwrap().a as u32;
+    (outside, h.env.accepted(id).expect("accepted conn"))
+}
+
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 31 % 251) as u8).collect()
+}
+
+#[test]
+fn native_pipe_moves_bytes_between_sockets_without_events() {
+    let mut h = Harness::new();
+    let (listener, addr) = listen(&h);
+    let (mut x, from) = accept_std(&mut h, addr);
+    let (mut y, to) = accept_std(&mut h, addr);
+    assert!(from.pipe_to(&to), "nothing was in flight, so the pipe starts");
+
+    const LEN: usize = 4 << 20;
+    let sent = pattern(LEN);
+    let writer = {
+        let sent = sent.clone();
+        std::thread::spawn(move || {
+            x.write_all(&sent).unwrap();
+            x.shutdown(std::net::Shutdown::Write).unwrap();
+            x
+        })
+    };
+    // Read slowly at first, so the pipe has to hold back (read credit), then drain.
+    std::thread::sleep(Duration::from_millis(100));
+    let mut got = vec![0u8; LEN];
+    y.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    y.read_exact(&mut got).unwrap();
+    assert!(got == sent, "bytes arrive complete and in order");
+    let _x = writer.join().unwrap();
+
+    // EOF still reaches JS (which ends the destination, as stream.pipe does); no byte
+    // did.
+    h.until("EOF on the source", |s| s.iter().any(|e| e.id == from.id() && e.kind == EventKind::Eof as i32));
+    assert!(h.data_of(from.id()).is_empty());
+    assert_eq!(from.piped_in(), LEN as u64);
+    assert_eq!(to.piped_out(), LEN as u64);
+
+    from.close();
+    to.close();
+    listener.close();
+}
+
+#[test]
+fn unpipe_hands_later_bytes_back_to_js_in_order() {
+    let mut h = Harness::new();
+    let (listener, addr) = listen(&h);
+    let (mut x, from) = accept_std(&mut h, addr);
+    let (mut y, to) = accept_std(&mut h, addr);
+    assert!(from.pipe_to(&to));
+
+    x.write_all(b"piped").unwrap();
+    let mut got = [0u8; 5];
+    y.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    y.read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"piped");
+
+    from.unpipe();
+    x.write_all(b"to js").unwrap();
+    h.until("data after unpipe", |s| s.iter().any(|e| e.id == from.id() && e.kind == EventKind::Data as i32));
+    assert_eq!(h.data_of(from.id()), b"to js");
+
+    // Bytes JS has not consumed yet block switching back on: they would be overtaken.
+    assert!(!from.pipe_to(&to));
+    from.consumed(5);
+    assert!(from.pipe_to(&to));
+
+    from.close();
+    to.close();
+    listener.close();
+}
+
+#[test]
+fn a_socket_piped_to_itself_echoes() {
+    let mut h = Harness::new();
+    let (listener, addr) = listen(&h);
+    let (mut x, conn) = accept_std(&mut h, addr);
+    assert!(conn.pipe_to(&conn));
+    let sent = pattern(1 << 20);
+    let writer = {
+        let sent = sent.clone();
+        let mut x2 = x.try_clone().unwrap();
+        std::thread::spawn(move || x2.write_all(&sent).unwrap())
+    };
+    let mut got = vec![0u8; sent.len()];
+    x.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    x.read_exact(&mut got).unwrap();
+    writer.join().unwrap();
+    assert!(got == sent);
+    conn.close();
+    listener.close();
+    // The self-reference is dropped when the task ends, so the conn is freed.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while h.env.handle_count() > 0 || Arc::strong_count(&conn) > 1 {
+        assert!(Instant::now() < deadline, "conn still referenced");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}

@@ -1,0 +1,115 @@
+//! The native pipe: `a.pipe(b)` between two rsnet sockets, with the bytes moving from
+//! `a` to `b` inside the reactor and never reaching JavaScript.
+//!
+//! How it fits the rest: `a`'s task reads as usual, under `a`'s read credit, but hands
+//! each chunk to `b`'s task as a [`ConnCmd::Piped`] instead of to the event batch.
+//! `b`'s task writes it in order with everything else queued on `b` (JS writes,
+//! `end()`), and when it is written, or dropped unwritten, returns the credit to `a`.
+//! So back-pressure is exact (`a` reads no more than the credit while `b` is slow), and
+//! every control event (EOF, errors, close) still goes to JS, whose stream machinery
+//! ends, unpipes and reports exactly as for an ordinary pipe.
+//!
+//! Switching in and out never reorders bytes:
+//! * in: [`Conn::pipe_to`] succeeds only when every byte `a` has read is already in JS's
+//!   hands (`inflight == 0`), and reads happen under the same lock, so no chunk read
+//!   before the switch can arrive at `b` after one read after it;
+//! * out: [`Conn::unpipe`] takes the same lock; chunks already handed to `b` count in
+//!   `b`'s `queued_writes`, so a JS write to `b` afterwards queues behind them.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use crate::conn::{Conn, ConnCmd};
+
+/// One chunk read from a piped source, on its way to the destination's task. Owns the
+/// source's read credit for its bytes: however the chunk ends (written, discarded after
+/// a write error, dropped with a closing task), the credit goes back, so the source
+/// never stalls on bytes that are gone.
+pub(crate) struct PipedChunk {
+    pub bytes: Vec<u8>,
+    source: Arc<Conn>,
+    credit: usize,
+}
+
+impl PipedChunk {
+    pub fn new(bytes: Vec<u8>, source: Arc<Conn>) -> PipedChunk {
+        let credit = bytes.len();
+        PipedChunk { bytes, source, credit }
+    }
+
+    /// Takes the bytes to write; the chunk keeps the credit until it is dropped.
+    pub fn take_bytes(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.bytes)
+    }
+
+    /// Bytes of source credit this chunk holds.
+    pub fn len(&self) -> usize {
+        self.credit
+    }
+
+    /// Takes the bytes back without returning credit: they will reach JS as an
+    /// ordinary `Data` event instead, whose consumption returns it.
+    pub fn into_unsent(mut self) -> Vec<u8> {
+        self.credit = 0;
+        std::mem::take(&mut self.bytes)
+    }
+}
+
+impl Drop for PipedChunk {
+    fn drop(&mut self) {
+        if self.credit > 0 {
+            self.source.consumed(self.credit);
+        }
+    }
+}
+
+impl Conn {
+    /// Starts moving this socket's incoming bytes to `dest` natively. Refused (false)
+    /// while bytes this socket read are still on their way to JS: JS must see them
+    /// first, or they would reach `dest` after later ones.
+    pub fn pipe_to(&self, dest: &Arc<Conn>) -> bool {
+        let mut target = self.pipe_guard();
+        if self.shared.inflight.load(Ordering::Acquire) != 0 {
+            return false;
+        }
+        *target = Some(dest.clone());
+        drop(target);
+        self.shared.wake.notify_one();
+        true
+    }
+
+    /// Stops the native pipe; bytes read from now on go to JS again. Returns once no
+    /// read is diverting (reads take the same lock).
+    pub fn unpipe(&self) {
+        self.pipe_guard().take();
+    }
+
+    /// Bytes this socket read and sent down a native pipe (JS adds them to
+    /// `bytesRead`).
+    pub fn piped_in(&self) -> u64 {
+        self.shared.piped_in.load(Ordering::Relaxed)
+    }
+
+    /// Bytes this socket wrote that came from a native pipe (JS adds them to
+    /// `bytesWritten`).
+    pub fn piped_out(&self) -> u64 {
+        self.shared.piped_out.load(Ordering::Relaxed)
+    }
+
+    /// Hands one chunk to this (destination) socket's task, counted as a queued write
+    /// first so a JS write cannot overtake it. Gives the chunk back if the task is gone
+    /// (the socket closed).
+    pub(crate) fn send_piped(&self, chunk: PipedChunk) -> Result<(), Option<PipedChunk>> {
+        self.shared.queued_writes.fetch_add(1, Ordering::AcqRel);
+        match self.try_send(ConnCmd::Piped(chunk)) {
+            Ok(()) => Ok(()),
+            Err(cmd) => {
+                self.shared.queued_writes.fetch_sub(1, Ordering::AcqRel);
+                match cmd {
+                    ConnCmd::Piped(chunk) => Err(Some(chunk)),
+                    _ => Err(None),
+                }
+            }
+        }
+    }
+}
