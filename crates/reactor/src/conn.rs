@@ -73,7 +73,7 @@ pub struct Conn {
     tx: mpsc::UnboundedSender<ConnCmd>,
     /// The destination while this socket is natively piped (see `pipe`). Reads take
     /// this lock, so switching the pipe on or off happens between two reads.
-    pipe: Mutex<Option<Arc<Conn>>>,
+    pipe: Mutex<Option<crate::pipe::PipeRoute>>,
     pub(crate) shared: Shared,
 }
 
@@ -153,7 +153,7 @@ impl Conn {
     }
 
     /// The native pipe's destination, locked (see `pipe`).
-    pub(crate) fn pipe_guard(&self) -> MutexGuard<'_, Option<Arc<Conn>>> {
+    pub(crate) fn pipe_guard(&self) -> MutexGuard<'_, Option<crate::pipe::PipeRoute>> {
         self.pipe.lock().unwrap_or_else(|e| e.into_inner())
     }
 

@@ -12,6 +12,8 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::conn::{Conn, ConnCmd, Segment};
 use crate::pipe::PipedChunk;
+#[cfg(target_os = "linux")]
+use crate::splice::{self, KernelPipe};
 use crate::env::{ConnectTarget, EnvShared};
 use crate::event::{EventKind, Syscall};
 use crate::idle::IdleTimer;
@@ -27,6 +29,11 @@ const READ_CHUNK: usize = 64 * 1024;
 /// Reads per wake-up before going back through `select!`, so one busy socket cannot
 /// starve the others on the same thread.
 const READS_PER_TURN: usize = 4;
+
+/// Bytes spliced per syscall at most: the whole read credit, since they never touch
+/// this process's memory.
+#[cfg(target_os = "linux")]
+const SPLICE_CHUNK: usize = 256 * 1024;
 
 /// Slices per `writev`: Linux's IOV_MAX is 1024; 64 covers any realistic queue.
 const WRITEV_SLICES: usize = 64;
@@ -161,6 +168,25 @@ struct Queued {
     done: Completion,
 }
 
+impl Queued {
+    /// Bytes to write: the segment's, or a spliced chunk's, which wait in a kernel pipe.
+    fn len(&self) -> usize {
+        match &self.done {
+            #[cfg(target_os = "linux")]
+            Completion::Piped(chunk) if chunk.kernel.is_some() => chunk.len(),
+            _ => self.segment.bytes.len(),
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    fn kernel_pipe(&self) -> Option<&Arc<KernelPipe>> {
+        match &self.done {
+            Completion::Piped(chunk) => chunk.kernel.as_ref(),
+            _ => None,
+        }
+    }
+}
+
 /// What finishing a queued segment means.
 enum Completion {
     /// A segment of a JS write request that has more after it.
@@ -190,7 +216,7 @@ impl Driver<'_> {
         loop {
             let shared = &self.conn.shared;
             let credit = shared.read_limit.load(Ordering::Relaxed).saturating_sub(shared.inflight.load(Ordering::Acquire));
-            let want_read = !state.read_done && credit > 0 && shared.reading.load(Ordering::Acquire);
+            let want_read = !state.read_done && credit > 0 && shared.reading.load(Ordering::Acquire) && !self.pipe_full();
             let want_write = !self.writes.segments.is_empty() && !state.write_failed;
             let deadline = self.idle.deadline(shared);
             tokio::select! {
@@ -260,6 +286,28 @@ impl Driver<'_> {
         loop {
             self.complete_finished_requests();
             let Some(front) = self.writes.segments.front() else { return };
+            #[cfg(target_os = "linux")]
+            if let Some(kernel) = front.kernel_pipe() {
+                let (kernel, fd, left) = (kernel.clone(), self.stream.os_handle(), front.len() - self.writes.offset);
+                match self.stream.try_write_with(|| kernel.drain_to(fd, left)) {
+                    Ok(n) => {
+                        self.conn.touch();
+                        self.writes.offset += n;
+                        if kernel.drained() {
+                            if let Completion::Piped(chunk) = &front.done {
+                                chunk.source.shared.wake.notify_one();
+                            }
+                        }
+                        continue;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        self.fail_writes(state, &e);
+                        return;
+                    }
+                }
+            }
             let result = if let (Some(pass), 0) = (&front.segment.fd, self.writes.offset) {
                 // A descriptor goes alone with its segment, so it reaches the peer with
                 // exactly the bytes it was written with.
@@ -267,8 +315,8 @@ impl Driver<'_> {
             } else {
                 let mut slices = Vec::with_capacity(WRITEV_SLICES.min(self.writes.segments.len()));
                 for (i, q) in self.writes.segments.iter().take(WRITEV_SLICES).enumerate() {
-                    if i > 0 && q.segment.fd.is_some() {
-                        break;
+                    if i > 0 && (q.segment.fd.is_some() || q.len() != q.segment.bytes.len()) {
+                        break; // a descriptor to pass, or a spliced chunk: next round
                     }
                     let start = if i == 0 { self.writes.offset } else { 0 };
                     slices.push(IoSlice::new(&q.segment.bytes[start..]));
@@ -287,25 +335,30 @@ impl Driver<'_> {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    state.write_failed = true;
-                    // Count out what is dropped (requests and piped chunks, whose drop
-                    // returns their source's credit); chunks still on their way are
-                    // counted out as they arrive.
-                    let dropped = self.writes.segments.iter().filter(|q| !matches!(q.done, Completion::Part)).count();
-                    self.writes.segments.clear();
-                    self.writes.offset = 0;
-                    self.conn.shared.queued_writes.fetch_sub(dropped, Ordering::AcqRel);
-                    self.env.sink.push(self.conn.id(), EventKind::Error, sys::errno_of(&e), Syscall::Write as i32);
+                    self.fail_writes(state, &e);
                     return;
                 }
             }
         }
     }
 
+    /// A write failed: everything queued is dropped and JS hears the error.
+    fn fail_writes(&mut self, state: &mut ReadWriteState, e: &io::Error) {
+        state.write_failed = true;
+        // Count out what is dropped (requests and piped chunks, whose drop returns
+        // their source's credit); chunks still on their way are counted out as they
+        // arrive.
+        let dropped = self.writes.segments.iter().filter(|q| !matches!(q.done, Completion::Part)).count();
+        self.writes.segments.clear();
+        self.writes.offset = 0;
+        self.conn.shared.queued_writes.fetch_sub(dropped, Ordering::AcqRel);
+        self.env.sink.push(self.conn.id(), EventKind::Error, sys::errno_of(e), Syscall::Write as i32);
+    }
+
     /// Pops every segment the offset has passed, reporting each finished request.
     fn complete_finished_requests(&mut self) {
         while let Some(front) = self.writes.segments.front() {
-            let len = front.segment.bytes.len();
+            let len = front.len();
             if self.writes.offset < len || (len == 0 && front.segment.fd.is_some()) {
                 break;
             }
@@ -322,7 +375,7 @@ impl Driver<'_> {
                 Completion::Piped(chunk) => {
                     self.conn.shared.piped_out.fetch_add(chunk.len() as u64, Ordering::Relaxed);
                     self.conn.shared.queued_writes.fetch_sub(1, Ordering::AcqRel);
-                    drop(chunk); // returns the source's credit
+                    chunk.complete(); // returns the source's credit
                 }
             }
         }
@@ -332,9 +385,13 @@ impl Driver<'_> {
         // Held across the reads: the pipe is switched on or off between two reads,
         // never during one (see `pipe`).
         let conn = self.conn.clone();
-        let target = conn.pipe_guard();
-        if let Some(dest) = target.as_ref() {
-            return self.read_piped(dest, credit, state);
+        let mut route = conn.pipe_guard();
+        if let Some(route) = route.as_mut() {
+            #[cfg(target_os = "linux")]
+            if let Some(kernel) = self.kernel_pipe(route) {
+                return self.read_spliced(&route.dest, &kernel, credit, state);
+            }
+            return self.read_piped(&route.dest, credit, state);
         }
         let id = self.conn.id();
         let mut credit = credit;
@@ -369,6 +426,90 @@ impl Driver<'_> {
                 }
             }
         }
+    }
+
+    /// The kernel pipe for this route, made on first use: for TCP sources only (see
+    /// `splice`), and not once broken. `None` means the buffer path.
+    #[cfg(target_os = "linux")]
+    fn kernel_pipe(&self, route: &mut crate::pipe::PipeRoute) -> Option<Arc<KernelPipe>> {
+        if !matches!(self.stream, Stream::Tcp(_)) {
+            return None;
+        }
+        if route.kernel.is_none() {
+            route.kernel = Some(Arc::new(KernelPipe::new().ok()?));
+        }
+        let kernel = route.kernel.as_ref()?;
+        (!kernel.broken.load(Ordering::Acquire)).then(|| kernel.clone())
+    }
+
+    /// Reads for a native pipe on Linux: splices each chunk into the kernel pipe and
+    /// sends `dest` only its length. Credit as for the buffer path.
+    #[cfg(target_os = "linux")]
+    fn read_spliced(&mut self, dest: &Arc<Conn>, kernel: &Arc<KernelPipe>, credit: usize, state: &mut ReadWriteState) {
+        let id = self.conn.id();
+        let fd = self.stream.os_handle();
+        let mut credit = credit;
+        for _ in 0..READS_PER_TURN {
+            let want = credit.min(SPLICE_CHUNK);
+            let mut pipe_full = false;
+            let mut result = self.stream.try_read_with(|| match kernel.fill_from(fd, want) {
+                // The socket has bytes, so it is the pipe that is full: not a reason
+                // to forget the socket's readiness.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock && splice::has_pending_input(fd) => {
+                    pipe_full = true;
+                    Err(io::Error::other("kernel pipe full"))
+                }
+                other => other,
+            });
+            if pipe_full {
+                // Wait for `dest` to drain (it clears `full` and wakes this task); one
+                // more try closes the race with a drain that came in between.
+                kernel.full.store(true, Ordering::Release);
+                result = kernel.fill_from(fd, want);
+                match result {
+                    Ok(_) => kernel.full.store(false, Ordering::Release),
+                    Err(_) => return,
+                }
+            }
+            match result {
+                Ok(0) => {
+                    state.read_done = true;
+                    self.env.sink.push(id, EventKind::Eof, 0, 0);
+                    return;
+                }
+                Ok(n) => {
+                    self.conn.shared.inflight.fetch_add(n, Ordering::AcqRel);
+                    self.conn.touch();
+                    credit -= n;
+                    // If `dest` is gone the chunk is dropped: the pipe is marked broken
+                    // and the next read goes the buffer path (see `splice`).
+                    if dest.send_piped(PipedChunk::spliced(n, self.conn.clone(), kernel.clone())).is_ok() {
+                        self.conn.shared.piped_in.fetch_add(n as u64, Ordering::Relaxed);
+                    }
+                    if n < want || credit == 0 {
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    state.read_done = true;
+                    self.env.sink.push(id, EventKind::Error, sys::errno_of(&e), Syscall::Read as i32);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Whether reading must wait for the kernel pipe to drain (Linux native pipe).
+    fn pipe_full(&self) -> bool {
+        #[cfg(target_os = "linux")]
+        if let Some(route) = self.conn.pipe_guard().as_ref() {
+            if let Some(kernel) = &route.kernel {
+                return kernel.full.load(Ordering::Acquire) && !kernel.broken.load(Ordering::Acquire);
+            }
+        }
+        false
     }
 
     /// Reads for a native pipe: each chunk goes to `dest`'s task instead of the event

@@ -17,6 +17,7 @@
 //! * `conn_task`— the task that drives one `Conn`: connect, reads under read credit,
 //!                queued writes, shutdown, close.
 //! * `pipe`     — the native pipe: `a.pipe(b)` moved inside the reactor.
+//! * `splice`   — Linux: the native pipe's bytes through a kernel pipe (splice(2)).
 //! * `idle`     — the idle timer of `socket.setTimeout()`, owned by the conn task.
 //! * `listener` — [`Listener`]: a listening socket and its accept task.
 //! * `local`    — node:net's `path` endpoints: Unix-domain sockets, or named pipes on
@@ -40,6 +41,8 @@ mod idle;
 mod listener;
 mod local;
 mod pipe;
+#[cfg(target_os = "linux")]
+mod splice;
 mod runtime;
 mod sink;
 mod stream;

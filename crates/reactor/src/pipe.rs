@@ -20,21 +20,54 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use crate::conn::{Conn, ConnCmd};
+#[cfg(target_os = "linux")]
+use crate::splice::KernelPipe;
+
+/// Where a piped socket's bytes go: the destination, and on Linux the kernel pipe the
+/// bytes travel through (made by the source's task on its first TCP read).
+pub(crate) struct PipeRoute {
+    pub dest: Arc<Conn>,
+    #[cfg(target_os = "linux")]
+    pub kernel: Option<Arc<KernelPipe>>,
+}
 
 /// One chunk read from a piped source, on its way to the destination's task. Owns the
 /// source's read credit for its bytes: however the chunk ends (written, discarded after
 /// a write error, dropped with a closing task), the credit goes back, so the source
 /// never stalls on bytes that are gone.
 pub(crate) struct PipedChunk {
+    /// The bytes, or empty when they wait in `kernel`.
     pub bytes: Vec<u8>,
-    source: Arc<Conn>,
+    pub source: Arc<Conn>,
     credit: usize,
+    /// Set when the destination has written the chunk.
+    written: bool,
+    #[cfg(target_os = "linux")]
+    pub kernel: Option<Arc<KernelPipe>>,
 }
 
 impl PipedChunk {
     pub fn new(bytes: Vec<u8>, source: Arc<Conn>) -> PipedChunk {
         let credit = bytes.len();
-        PipedChunk { bytes, source, credit }
+        PipedChunk {
+            bytes,
+            source,
+            credit,
+            written: false,
+            #[cfg(target_os = "linux")]
+            kernel: None,
+        }
+    }
+
+    /// `len` bytes that wait in `kernel`, in order after every earlier chunk's.
+    #[cfg(target_os = "linux")]
+    pub fn spliced(len: usize, source: Arc<Conn>, kernel: Arc<KernelPipe>) -> PipedChunk {
+        PipedChunk { bytes: Vec::new(), source, credit: len, written: false, kernel: Some(kernel) }
+    }
+
+    /// The destination wrote the whole chunk.
+    pub fn complete(mut self) {
+        self.written = true;
     }
 
     /// Takes the bytes to write; the chunk keeps the credit until it is dropped.
@@ -57,6 +90,11 @@ impl PipedChunk {
 
 impl Drop for PipedChunk {
     fn drop(&mut self) {
+        #[cfg(target_os = "linux")]
+        if let (Some(kernel), false) = (&self.kernel, self.written) {
+            // Its bytes stay in the pipe, ahead of any later chunk's (see `splice`).
+            kernel.broken.store(true, Ordering::Release);
+        }
         if self.credit > 0 {
             self.source.consumed(self.credit);
         }
@@ -72,7 +110,11 @@ impl Conn {
         if self.shared.inflight.load(Ordering::Acquire) != 0 {
             return false;
         }
-        *target = Some(dest.clone());
+        *target = Some(PipeRoute {
+            dest: dest.clone(),
+            #[cfg(target_os = "linux")]
+            kernel: None,
+        });
         drop(target);
         self.shared.wake.notify_one();
         true

@@ -104,7 +104,7 @@ impl Stream {
     }
 
     /// Writes `bytes` with descriptor `pass` attached (Unix sockets only).
-    #[cfg(unix)]
+    #[cfg(target_os = "linux")]
     pub fn try_write_with_fd(&self, bytes: &[u8], pass: RawFd) -> io::Result<usize> {
         match self {
             Stream::Unix(s) => s.try_io(Interest::WRITABLE, || {
@@ -112,6 +112,27 @@ impl Stream {
                 unsafe { sys::send_with_fd(s.as_raw_fd(), bytes, pass) }
             }),
             _ => Err(sys::enotsup()),
+        }
+    }
+
+    /// Runs a read-side syscall of the caller's (splice) under the stream's readiness:
+    /// WouldBlock clears it, so the task waits for the next readable edge.
+    #[cfg(target_os = "linux")]
+    pub fn try_read_with(&self, f: impl FnOnce() -> io::Result<usize>) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.try_io(Interest::READABLE, f),
+            Stream::Unix(s) => s.try_io(Interest::READABLE, f),
+            Stream::Fd(a) => a.try_io(Interest::READABLE, |_| f()),
+        }
+    }
+
+    /// The write-side twin of `try_read_with`.
+    #[cfg(target_os = "linux")]
+    pub fn try_write_with(&self, f: impl FnOnce() -> io::Result<usize>) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.try_io(Interest::WRITABLE, f),
+            Stream::Unix(s) => s.try_io(Interest::WRITABLE, f),
+            Stream::Fd(a) => a.try_io(Interest::WRITABLE, |_| f()),
         }
     }
 
