@@ -452,3 +452,15 @@ dt('onread callback returning false pauses until resume()', async (net, ctx) => 
   ctx.rec('o', 'length', length);
   await closeServer(server);
 });
+
+// node:http writes with write(data, encoding, null): a null callback is no callback,
+// not a descriptor to pass (rsnet's write(data, encoding, fd, cb) must not take it).
+dt('write(data, encoding, null) and write(data, null): a null callback is no callback', async (net, ctx) => {
+  const { server, client, accepted } = await pair(ctx, { watchClient: quiet, watchAccepted: quiet });
+  const got = [];
+  accepted.on('data', (d) => got.push(d));
+  ctx.rec('o', 'returns', client.write('ab', 'latin1', null), client.write(Buffer.from('cd'), null));
+  client.end();
+  await finish(ctx, server, client, accepted);
+  ctx.rec('o', 'received', Buffer.concat(got).toString('latin1'));
+});

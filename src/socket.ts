@@ -633,7 +633,7 @@ proto.write = function write(this: any, data: any, a?: any, b?: any, c?: any) {
   // write(data[, encoding][, fd][, cb]): the descriptor follows the encoding, if any.
   const hasEncoding = typeof a === 'string' || a === null;
   const fdArg = hasEncoding ? b : a;
-  if (fdArg === undefined || typeof fdArg === 'function') {
+  if (fdArg === undefined || fdArg === null || typeof fdArg === 'function') {
     return (stream.Duplex.prototype.write as any).call(this, data, a, b);
   }
   const encoding = hasEncoding ? a : undefined;

@@ -72,7 +72,10 @@ impl Stream {
     pub fn try_read(&self, buf: &mut [MaybeUninit<u8>], fds: &mut Vec<i32>) -> io::Result<usize> {
         match self {
             #[cfg(unix)]
-            Stream::Tcp(s) => s.try_io(Interest::READABLE, || sys::recv(s.as_raw_fd(), buf)),
+            Stream::Tcp(s) => {
+                let want = buf.len();
+                read_clearing_when_drained(want, |io| s.try_io(Interest::READABLE, io), || sys::recv(s.as_raw_fd(), buf))
+            }
             #[cfg(windows)]
             Stream::Tcp(s) => s.try_io(Interest::READABLE, || sys::recv(socket2::SockRef::from(s), buf)),
             #[cfg(unix)]
@@ -81,7 +84,10 @@ impl Stream {
                 unsafe { sys::recv_with_fds(s.as_raw_fd(), buf, fds) }
             }),
             #[cfg(unix)]
-            Stream::Fd(f) => f.try_io(Interest::READABLE, |fd| sys::read_fd(fd.as_raw_fd(), buf)),
+            Stream::Fd(f) => {
+                let (want, fd) = (buf.len(), f.as_raw_fd());
+                read_clearing_when_drained(want, |io| f.try_io(Interest::READABLE, |_| io()), || sys::read_fd(fd, buf))
+            }
             #[cfg(windows)]
             Stream::PipeServer(p) => pipe_read_result(p.try_read(sys::init_buf(buf))),
             #[cfg(windows)]
@@ -167,6 +173,36 @@ impl Stream {
             #[cfg(windows)]
             Stream::PipeServer(_) | Stream::PipeClient(_) => false,
         }
+    }
+}
+
+/// Runs `read` under `try_io` so that a short read also clears the stream's readiness,
+/// as tokio's own `poll_read` does: the kernel buffer was drained, and without this the
+/// task would make one more read only to hear EAGAIN (a syscall per message in a
+/// request/response exchange). The short read is reported to `try_io` as WouldBlock,
+/// which clears readiness only if no new readiness arrived since the read began, so a
+/// byte that lands meanwhile is never missed.
+///
+/// Not for Unix-domain sockets: there a read also stops short at a message that
+/// carries descriptors, with more bytes still queued.
+#[cfg(unix)]
+fn read_clearing_when_drained(
+    want: usize,
+    try_io: impl FnOnce(&mut dyn FnMut() -> io::Result<usize>) -> io::Result<usize>,
+    mut read: impl FnMut() -> io::Result<usize>,
+) -> io::Result<usize> {
+    let mut short = None;
+    let result = try_io(&mut || {
+        let n = read()?;
+        if n > 0 && n < want {
+            short = Some(n);
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        Ok(n)
+    });
+    match short {
+        Some(n) => Ok(n),
+        None => result,
     }
 }
 
