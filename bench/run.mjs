@@ -1,76 +1,82 @@
 // rsnet's benchmark runner: `npm run bench` (= `node bench/run.mjs`).
 //
-//   node bench/run.mjs [--rounds N] [--seconds S] [--impls a,b,...] [--rebuild]
+//   node bench/run.mjs [--rounds N] [--seconds S] [--impls a,b,...] [--only x,y] [--rebuild]
 //
-// For every scenario it runs the implementations in interleaved rounds (a, b, a, b, …),
-// so drift of the machine (thermal, neighbours) spreads over all of them instead of
-// favouring whichever ran first. Each run starts a fresh echo server
-// (bench/echo-server.mjs) for that implementation, drives it with the Rust load
-// generator (crates/loadgen, which verifies every echoed byte), and reads the server's
-// CPU time from /proc before and after the load. The report gives, per scenario and
-// implementation, the median throughput and the median server CPU-seconds per GiB
-// echoed, with ratios against the first implementation listed (the baseline, `node` by
-// default). Progress goes to stderr; the markdown report goes to stdout and to
-// bench/results/latest.md.
+// For every scenario (bench/lib/scenarios.mjs: bulk echo, ping-pong, pipelining,
+// connection churn, proxies, I/O threads, idle connections, Unix sockets, HTTP) it runs
+// the variants in interleaved rounds (a, b, a, b, …), so drift of the machine (thermal,
+// neighbours) spreads over all of them instead of favouring whichever ran first. Each
+// run starts a fresh server for that variant (and, for the proxies, a fresh native echo
+// backend behind it), drives it with the Rust load generator (crates/loadgen, which
+// verifies every byte) or wrk, and reads the server's CPU time from /proc before and
+// after the load. The report gives, per scenario and variant, the median throughput,
+// latency where it applies, and server CPU per unit of work, with ratios against the
+// first implementation listed (the baseline, `node` by default). Progress goes to
+// stderr; the markdown report to stdout and bench/results/latest.md, and a chart of
+// the ratios to bench/results/latest.svg.
 //
 // Implementations: `--impls` or RSNET_BENCH_IMPLS, a comma list, default `node,rsnet`.
 // Naming one twice (`node,node`) measures the noise of the method itself. An
-// implementation is a command line plus the `net` module the server script should load
-// (see IMPLS), so other runtimes are one entry each.
+// implementation is a command line plus the `net` module the server scripts load (see
+// IMPLS), so other runtimes are one entry each.
 //
 // Nothing here asserts on time: a slow run is reported, never failed. A run fails only
-// when something is broken (server does not start, loadgen cannot connect or sees
-// wrong bytes), and then the whole benchmark stops with that error.
+// when something is broken (a server does not start or dies, the load generator cannot
+// connect or sees wrong bytes, wrk gets errors); that variant's remaining rounds of the
+// scenario are skipped, the report says FAILED, everything else still runs, and the
+// runner exits 1 at the end.
 
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SERVER_SCRIPT = path.join(ROOT, 'bench', 'echo-server.mjs');
-const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
+import { cpuSeconds, killLiveChildren, startAnnouncing, stopProcess, CLK_TCK } from './lib/processes.mjs';
+import { KINDS, SCENARIOS, planScenario, selectScenarios } from './lib/scenarios.mjs';
+import { formatNs, formatRate, machine, markdown } from './lib/report.mjs';
+import { chart } from './lib/svg.mjs';
 
-/** Command line that runs a script, and the `net` module echo-server.mjs loads. */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BENCH_DIR = path.join(ROOT, 'bench');
+const RESULTS_DIR = path.join(BENCH_DIR, 'results');
+const LOADGEN_DIR = path.join(ROOT, 'crates', 'loadgen');
+
+/** Command line that runs a script, and the `net` module the server scripts load. */
 const IMPLS = {
   node: { command: [process.execPath], module: 'node' },
   rsnet: { command: [process.execPath], module: 'rsnet' },
   bun: { command: ['bun', 'run'], module: 'node', version: ['bun', '--version'] },
   deno: {
-    command: ['deno', 'run', '--allow-net', '--allow-read', '--allow-env'],
+    command: ['deno', 'run', '--allow-net', '--allow-read', '--allow-write', '--allow-env'],
     module: 'node',
     version: ['deno', '--version'],
   },
 };
 
-const SCENARIOS = [
-  { name: 'bulk echo, 1 connection', connections: 1, size: 65536 },
-  { name: 'bulk echo, 32 connections', connections: 32, size: 65536 },
-];
-
-/** Chunks each loadgen connection keeps outstanding; see crates/loadgen. */
-const INFLIGHT = 2;
-const SERVER_START_TIMEOUT_MS = 15_000;
-/** Beyond the measured seconds: connects, drain, close (the loadgen allows 3 s). */
-const LOADGEN_SLACK_MS = 20_000;
-const GIB = 2 ** 30;
-const MIB = 2 ** 20;
+/**
+ * Measured seconds per run. With 3 rounds of node,rsnet the whole suite is 99 runs;
+ * at 6 s plus start-up and teardown that is about 10 minutes on two cores.
+ */
+const DEFAULT_SECONDS = 6;
 
 function usage() {
-  return `usage: node bench/run.mjs [--rounds N] [--seconds S] [--impls ${Object.keys(IMPLS).join(',')}] [--rebuild]
-  --rounds N   interleaved rounds per implementation and scenario (default 3)
-  --seconds S  measured seconds per run (default 3)
+  return `usage: node bench/run.mjs [--rounds N] [--seconds S] [--impls ${Object.keys(IMPLS).join(',')}] [--only x,y] [--rebuild]
+  --rounds N   interleaved rounds per variant and scenario (default 3)
+  --seconds S  measured seconds per run (default ${DEFAULT_SECONDS}; wrk rounds it to whole seconds;
+               the idle-connections scenario is not timed)
   --impls L    comma list of implementations, the first is the baseline
                (default: $RSNET_BENCH_IMPLS, else node,rsnet)
-  --rebuild    rebuild the load generator even if target/release/rsnet-loadgen exists`;
+  --only L     comma list of substrings: run only the scenarios whose id or name contains one
+               (ids: ${SCENARIOS.map((s) => s.id).join(', ')})
+  --rebuild    rebuild the load generator even if it looks up to date`;
 }
 
 function parseArgs(argv) {
   const options = {
     rounds: 3,
-    seconds: 3,
+    seconds: DEFAULT_SECONDS,
     impls: process.env.RSNET_BENCH_IMPLS || 'node,rsnet',
+    only: [],
     rebuild: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -93,6 +99,9 @@ function parseArgs(argv) {
       case '--impls':
         options.impls = value();
         break;
+      case '--only':
+        options.only = value().split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+        break;
       case '--rebuild':
         options.rebuild = true;
         break;
@@ -110,6 +119,11 @@ function parseArgs(argv) {
   for (const name of names) {
     if (!Object.hasOwn(IMPLS, name)) fail(`unknown implementation ${JSON.stringify(name)} (known: ${Object.keys(IMPLS).join(', ')})`);
   }
+  for (const name of new Set(names)) {
+    const command = IMPLS[name].command[0];
+    // Bun and Deno are optional extras: say how to get them rather than fail every run.
+    if (!onPath(command)) fail(`${name} is not installed (${command} is not on PATH; e.g. \`npm install -g ${name}\`)`);
+  }
   // A name given twice gets a distinct label, so `node,node` reports two columns.
   const seen = new Map();
   options.impls = names.map((name) => {
@@ -118,6 +132,12 @@ function parseArgs(argv) {
     return { name, label: n === 1 ? name : `${name}#${n}`, ...IMPLS[name] };
   });
   return options;
+}
+
+/** Whether `command` can be run: a path that exists, or a name found on PATH. */
+function onPath(command) {
+  if (command.includes('/')) return fs.existsSync(command);
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && fs.existsSync(path.join(dir, command)));
 }
 
 function fail(message) {
@@ -137,10 +157,18 @@ function loadgenPath() {
   return path.join(targetDir, 'release', 'rsnet-loadgen');
 }
 
+/** Newest modification time among the load generator's sources. */
+function loadgenSourcesMtime() {
+  const files = [path.join(LOADGEN_DIR, 'Cargo.toml'), ...fs.readdirSync(path.join(LOADGEN_DIR, 'src')).map((f) => path.join(LOADGEN_DIR, 'src', f))];
+  return Math.max(...files.map((f) => fs.statSync(f).mtimeMs));
+}
+
+/** Builds the load generator if it is missing, older than its sources, or asked to. */
 function ensureLoadgen(rebuild) {
   const bin = loadgenPath();
-  if (!rebuild && fs.existsSync(bin)) return bin;
-  log(`building the load generator (cargo build --release -p rsnet-loadgen)`);
+  const stale = fs.existsSync(bin) && fs.statSync(bin).mtimeMs < loadgenSourcesMtime();
+  if (!rebuild && fs.existsSync(bin) && !stale) return bin;
+  log(`building the load generator (cargo build --release -p rsnet-loadgen)${stale ? ': its sources are newer than the binary' : ''}`);
   // cargo's output goes to stderr, so stdout stays the report alone.
   const result = spawnSync('cargo', ['build', '--release', '-p', 'rsnet-loadgen'], {
     cwd: ROOT,
@@ -149,294 +177,158 @@ function ensureLoadgen(rebuild) {
   if (result.error) fail(`cannot run cargo: ${result.error.message}`);
   if (result.status !== 0) fail(`building the load generator failed (cargo exited ${result.status})`);
   if (!fs.existsSync(bin)) fail(`cargo succeeded but ${bin} does not exist`);
+  // cargo leaves the binary alone when a change does not affect it (a comment, the
+  // package description); mark it current so the next run does not call cargo again.
+  const now = new Date();
+  fs.utimesSync(bin, now, now);
   return bin;
 }
 
-function runLoadgen(bin, port, scenario, seconds) {
-  const args = ['echo', '--port', String(port), '--connections', String(scenario.connections), '--size', String(scenario.size), '--seconds', String(seconds), '--inflight', String(INFLIGHT)];
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s) => (stderr += s));
-    // Bounded even if the server wedges in a way the loadgen's own grace misses.
-    const timer = setTimeout(() => child.kill('SIGKILL'), seconds * 1000 + LOADGEN_SLACK_MS);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot run ${bin}: ${err.message}`));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (stderr.trim()) process.stderr.write(stderr.trimEnd().replace(/^/gm, '  loadgen: ') + '\n');
-      if (code !== 0) {
-        const why = signal ? `was killed by ${signal}` : `exited ${code}${code === 3 ? ' (the server echoed wrong data)' : ''}`;
-        reject(new Error(`load generator ${why}${stderr.trim() ? ' (its messages are above)' : ''}`));
-        return;
-      }
-      const line = stdout.trim().split('\n').pop();
-      try {
-        const report = JSON.parse(line);
-        if (!(report.bytes >= 0 && report.seconds > 0)) throw new Error('missing fields');
-        resolve(report);
-      } catch (err) {
-        reject(new Error(`cannot parse the load generator's report ${JSON.stringify(line)}: ${err.message}`));
-      }
-    });
-  });
-}
-
 // ---------------------------------------------------------------------------------
-// Servers
+// One run
 
-/** Servers still running, so an interrupted benchmark leaves none behind. */
-const liveServers = new Set();
-
-function killLiveServers() {
-  for (const child of liveServers) {
-    try {
-      process.kill(child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  liveServers.clear();
-}
-process.on('exit', killLiveServers);
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => {
-    killLiveServers();
-    process.exit(128 + os.constants.signals[signal]);
-  });
+/**
+ * Servers of the idle scenario hold 10 000 sockets: start them with the soft open-file
+ * limit raised to the hard one (Node does this itself; other runtimes may not).
+ */
+function withRaisedFdLimit(command) {
+  return ['bash', '-c', 'ulimit -S -n "$(ulimit -H -n)" 2>/dev/null; exec "$@"', 'bench-server', ...command];
 }
 
-function startServer(impl) {
-  const [command, ...prefix] = impl.command;
-  const child = spawn(command, [...prefix, SERVER_SCRIPT, impl.module], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  liveServers.add(child);
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  exited.then(() => liveServers.delete(child));
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const timer = setTimeout(() => {
-      stopServer({ child, exited });
-      reject(new Error(`the ${impl.label} echo server printed no port within ${SERVER_START_TIMEOUT_MS} ms`));
-    }, SERVER_START_TIMEOUT_MS);
-    const onData = (s) => {
-      buffered += s;
-      const newline = buffered.indexOf('\n');
-      if (newline < 0) return;
-      clearTimeout(timer);
-      child.stdout.off('data', onData);
-      child.stdout.resume(); // anything it prints later must not fill the pipe
-      try {
-        const { port } = JSON.parse(buffered.slice(0, newline));
-        if (!Number.isInteger(port) || port <= 0) throw new Error('no port');
-        resolve({ child, exited, port });
-      } catch (err) {
-        stopServer({ child, exited });
-        reject(new Error(`the ${impl.label} echo server printed ${JSON.stringify(buffered.slice(0, newline))}: ${err.message}`));
-      }
-    };
-    child.stdout.setEncoding('utf8').on('data', onData);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot start the ${impl.label} echo server (${command}): ${err.message}`));
-    });
-    exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`the ${impl.label} echo server exited (${signal ?? `code ${code}`}) before listening; see its stderr above`));
-    });
-  });
-}
-
-/** Closes the server's stdin (its signal to exit), then escalates by pid if it lingers. */
-async function stopServer({ child, exited }) {
-  const within = (ms) => Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), ms).unref())]);
-  child.stdin.end();
-  if (await within(3000)) return;
-  log(`server ${child.pid} ignored stdin closing; sending SIGTERM`);
-  child.kill('SIGTERM');
-  if (await within(3000)) return;
-  log(`server ${child.pid} ignored SIGTERM; sending SIGKILL`);
-  child.kill('SIGKILL');
-  await exited;
-}
-
-// ---------------------------------------------------------------------------------
-// CPU accounting
-
-const CLK_TCK = (() => {
+async function runOnce(bin, scenario, variant, seconds) {
+  let backend = null;
+  let server = null;
   try {
-    const n = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-    if (Number.isInteger(n) && n > 0) return n;
-  } catch {
-    // fall through to the Linux default
-  }
-  return 100;
-})();
-
-/** utime + stime of the whole process (all its threads), in seconds. */
-function cpuSeconds(pid) {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name (field 2) may contain spaces and parentheses: fields are counted
-  // from after its closing parenthesis, where field 3 (state) begins.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[14 - 3]);
-  const stime = Number(fields[15 - 3]);
-  return (utime + stime) / CLK_TCK;
-}
-
-// ---------------------------------------------------------------------------------
-// One run, the rounds, the report
-
-async function runOnce(bin, impl, scenario, seconds) {
-  const server = await startServer(impl);
-  try {
-    const before = cpuSeconds(server.child.pid);
-    const load = await runLoadgen(bin, server.port, scenario, seconds);
-    let after;
-    try {
-      after = cpuSeconds(server.child.pid);
-    } catch {
-      throw new Error(`the ${impl.label} echo server died during the run`);
+    const args = [];
+    if (scenario.backend) {
+      backend = await startAnnouncing({ command: bin, args: ['serve'], cwd: ROOT, env: process.env, label: 'the proxy backend (rsnet-loadgen serve)' });
+      args.push(String(backend.info.port));
     }
-    const cpu = after - before;
-    return {
-      bytes: load.bytes,
-      seconds: load.seconds,
-      cpu,
-      mibPerSecond: load.bytes / MIB / load.seconds,
-      cpuPerGiB: load.bytes > 0 ? cpu / (load.bytes / GIB) : Infinity,
-    };
+    const [command, ...prefix] = scenario.kind === 'memory' ? withRaisedFdLimit(variant.impl.command) : variant.impl.command;
+    server = await startAnnouncing({
+      command,
+      args: [...prefix, path.join(BENCH_DIR, scenario.server), variant.impl.module, ...variant.args, ...args],
+      cwd: ROOT,
+      env: { ...process.env, ...variant.env },
+      label: `the ${variant.label} server (${scenario.server})`,
+    });
+    const address = server.info.path !== undefined ? { path: server.info.path } : { port: server.info.port };
+    if (address.path === undefined && !(Number.isInteger(address.port) && address.port > 0)) {
+      throw new Error(`the ${variant.label} server announced no usable address: ${JSON.stringify(server.info)}`);
+    }
+    const pid = server.child.pid;
+    const before = cpuSeconds(pid);
+    const died = (detail = '') => new Error(`the ${variant.label} server died during the run; see its stderr above${detail}`);
+    let record;
+    try {
+      record = await scenario.drive({ bin, address, pid, seconds });
+    } catch (err) {
+      // The load's complaint (resets, wrong counts) is a symptom; a crash is the cause.
+      // Give a crash's exit a moment to be noticed before deciding which it was.
+      await Promise.race([server.exited, new Promise((r) => setTimeout(r, 200))]);
+      if (server.dead()) throw died(` (the load saw: ${err.message})`);
+      throw err;
+    }
+    if (record.cpu === undefined) {
+      try {
+        record.cpu = cpuSeconds(pid) - before;
+      } catch {
+        throw died();
+      }
+    }
+    if (server.dead()) throw died();
+    return record;
   } finally {
-    await stopServer(server);
+    if (server) await stopProcess(server);
+    if (backend) await stopProcess(backend);
   }
 }
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+function describeRun(scenario, record) {
+  const kind = KINDS[scenario.kind];
+  const parts = [formatRate(kind, kind.rate(record))];
+  if (scenario.latency && record.latency) parts.push(`p50 ${formatNs(record.latency.p50)}, p99 ${formatNs(record.latency.p99)}`);
+  parts.push(`server ${record.cpu.toFixed(2)} CPU-s, ${kind.cpu(record).toFixed(kind.cpuDigits)} ${kind.cpuUnit}`);
+  return parts.join(', ');
 }
 
-function machine() {
-  let nproc = String(os.availableParallelism?.() ?? os.cpus().length);
-  try {
-    nproc = execFileSync('nproc', { encoding: 'utf8' }).trim();
-  } catch {
-    // keep the estimate
-  }
-  let cpuModel = os.cpus()[0]?.model ?? 'unknown';
-  try {
-    const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
-    if (line) cpuModel = line.split(':').slice(1).join(':').trim();
-  } catch {
-    // keep os.cpus()'s
-  }
-  return { nproc, cpuModel, kernel: `${os.type()} ${os.release()}` };
-}
+// ---------------------------------------------------------------------------------
 
-function runtimeVersions(impls) {
-  const versions = [`node ${process.version}`];
-  for (const impl of impls) {
-    if (!impl.version) continue;
-    try {
-      const [cmd, ...args] = impl.version;
-      versions.push(execFileSync(cmd, args, { encoding: 'utf8' }).split('\n')[0].trim());
-    } catch {
-      versions.push(`${impl.name}: version unknown`);
-    }
-  }
-  return [...new Set(versions)];
-}
-
-function gitRevision() {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return null;
-  }
-}
-
-const fmt = (x, digits) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
-
-function report(options, results, date) {
-  const { nproc, cpuModel, kernel } = machine();
-  const baseline = options.impls[0];
-  const revision = gitRevision();
-  const lines = [];
-  lines.push(`## rsnet benchmark, ${date}`);
-  lines.push('');
-  lines.push(`- runtime: ${runtimeVersions(options.impls).join(', ')}`);
-  lines.push(`- machine: ${nproc} CPUs (nproc), ${cpuModel}, ${kernel}`);
-  if (revision) lines.push(`- tree: ${revision} (plus any uncommitted changes)`);
-  lines.push(`- method: ${options.rounds} interleaved round(s) of ${options.seconds} s per implementation and scenario; medians. Load: rsnet-loadgen on 127.0.0.1, 64 KiB chunks, ${INFLIGHT} in flight per connection, every echoed byte verified. Server: \`socket.pipe(socket)\`. Server CPU = utime+stime of the server process (all threads) during the load.`);
-  lines.push(`- ratios are ${options.impls.slice(1).map((i) => i.label).join(', ') || baseline.label} / ${baseline.label}; throughput: higher is better; efficiency = bytes per server CPU-second, higher is better.`);
-  lines.push('');
-  lines.push(`| scenario | impl | throughput (MiB/s) | server CPU (s/GiB) | throughput vs ${baseline.label} | efficiency vs ${baseline.label} |`);
-  lines.push('|---|---|---:|---:|---:|---:|');
-  for (const scenario of SCENARIOS) {
-    const base = results.get(scenario.name).get(baseline.label);
-    const baseTput = median(base.map((r) => r.mibPerSecond));
-    const baseCpu = median(base.map((r) => r.cpuPerGiB));
-    for (const impl of options.impls) {
-      const runs = results.get(scenario.name).get(impl.label);
-      const tput = median(runs.map((r) => r.mibPerSecond));
-      const cpu = median(runs.map((r) => r.cpuPerGiB));
-      lines.push(`| ${scenario.name} | ${impl.label} | ${fmt(tput, 1)} | ${fmt(cpu, 3)} | ${fmt(tput / baseTput, 2)}× | ${fmt(baseCpu / cpu, 2)}× |`);
-    }
-  }
-  const table = lines.join('\n') + '\n';
-
-  const detail = ['', '### Every run', '', '| scenario | impl | round | MiB/s | server CPU (s) | s/GiB | echoed (MiB) |', '|---|---|---:|---:|---:|---:|---:|'];
-  for (const scenario of SCENARIOS) {
-    for (const impl of options.impls) {
-      results.get(scenario.name).get(impl.label).forEach((r, i) => {
-        detail.push(`| ${scenario.name} | ${impl.label} | ${i + 1} | ${fmt(r.mibPerSecond, 1)} | ${fmt(r.cpu, 2)} | ${fmt(r.cpuPerGiB, 3)} | ${fmt(r.bytes / MIB, 0)} |`);
-      });
-    }
-  }
-  return { table, full: table + detail.join('\n') + '\n' };
+function writeAtomically(file, content) {
+  fs.writeFileSync(file + '.tmp', content);
+  fs.renameSync(file + '.tmp', file);
 }
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  if (process.platform !== 'linux') fail('server CPU time is read from /proc: Linux only');
+  if (process.platform !== 'linux') fail('server CPU time and memory are read from /proc: Linux only');
   if (options.impls.some((i) => i.module === 'rsnet') && !fs.existsSync(path.join(ROOT, 'dist', 'net.js'))) {
     fail('dist/net.js does not exist: run `npm run build` first (or compare others, e.g. RSNET_BENCH_IMPLS=node,node)');
   }
+  const selected = selectScenarios(options.only);
+  if (selected.length === 0) fail(`--only ${options.only.join(',')} matches no scenario (ids: ${SCENARIOS.map((s) => s.id).join(', ')})`);
   const bin = ensureLoadgen(options.rebuild);
   const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const total = SCENARIOS.length * options.rounds * options.impls.length;
-  log(`${total} runs of ${options.seconds} s: ${options.impls.map((i) => i.label).join(' vs ')}, ${options.rounds} rounds, CLK_TCK ${CLK_TCK}`);
+  const started = Date.now();
 
-  const results = new Map(SCENARIOS.map((s) => [s.name, new Map(options.impls.map((i) => [i.label, []]))]));
+  const plan = selected.map((scenario) => {
+    const planned = planScenario(scenario, options.impls);
+    if (planned.skip) return { scenario, skip: planned.skip };
+    return { scenario, variants: planned.variants, runs: new Map(planned.variants.map((v) => [v.label, []])), failures: new Map() };
+  });
+  for (const entry of plan) if (entry.skip) log(`skipping ${entry.scenario.name}: ${entry.skip}`);
+  const total = plan.reduce((n, e) => n + (e.skip ? 0 : e.variants.length * options.rounds), 0);
+  const timed = plan.filter((e) => !e.skip && !e.scenario.untimed).length;
+  log(`${total} runs in ${plan.length - plan.filter((e) => e.skip).length} scenarios (${timed} timed at ${options.seconds} s per run), ${options.rounds} round(s): ${options.impls.map((i) => i.label).join(' vs ')}; CLK_TCK ${CLK_TCK}; ${machine().cpuModel}`);
+
   let done = 0;
-  for (const scenario of SCENARIOS) {
+  for (const entry of plan) {
+    if (entry.skip) continue;
     for (let round = 1; round <= options.rounds; round++) {
-      for (const impl of options.impls) {
-        const r = await runOnce(bin, impl, scenario, options.seconds);
-        results.get(scenario.name).get(impl.label).push(r);
+      for (const variant of entry.variants) {
         done++;
-        log(`[${done}/${total}] ${scenario.name}, round ${round}, ${impl.label}: ${fmt(r.mibPerSecond, 1)} MiB/s, server ${fmt(r.cpu, 2)} CPU-s, ${fmt(r.cpuPerGiB, 3)} s/GiB`);
+        const where = `[${done}/${total}] ${entry.scenario.name}, round ${round}, ${variant.label}`;
+        if (entry.failures.has(variant.label)) {
+          log(`${where}: skipped (failed earlier)`);
+          continue;
+        }
+        try {
+          const record = await runOnce(bin, entry.scenario, variant, options.seconds);
+          entry.runs.get(variant.label).push(record);
+          log(`${where}: ${describeRun(entry.scenario, record)}`);
+        } catch (err) {
+          entry.failures.set(variant.label, err.message.split('\n')[0]);
+          log(`${where}: FAILED: ${err.message}`);
+        }
       }
     }
   }
 
-  const { table, full } = report(options, results, date);
+  const elapsedSeconds = (Date.now() - started) / 1000;
+  const { table, full, compared } = markdown({ options, date, root: ROOT, plan, elapsedSeconds });
   process.stdout.write(table);
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
-  const out = path.join(RESULTS_DIR, 'latest.md');
-  fs.writeFileSync(out + '.tmp', full);
-  fs.renameSync(out + '.tmp', out);
-  log(`wrote ${path.relative(ROOT, out)}`);
+  const md = path.join(RESULTS_DIR, 'latest.md');
+  writeAtomically(md, full);
+  const { nproc, cpuModel } = machine();
+  const svg = path.join(RESULTS_DIR, 'latest.svg');
+  writeAtomically(
+    svg,
+    chart({
+      compared,
+      baseline: options.impls[0].label,
+      title: `rsnet benchmark, ${date}: ${options.impls.map((i) => i.label).join(' vs ')}`,
+      subtitle: `${cpuModel}, ${nproc} cores, node ${process.version}; ${options.rounds} round(s) of ${options.seconds} s, medians`,
+    }),
+  );
+  log(`wrote ${path.relative(ROOT, md)} and ${path.relative(ROOT, svg)} after ${Math.round(elapsedSeconds)} s`);
+  if (plan.some((e) => !e.skip && e.failures.size > 0)) {
+    log('some runs FAILED: see the report');
+    process.exitCode = 1;
+  }
 }
 
 main().catch((err) => {
-  killLiveServers();
-  fail(err.message);
+  killLiveChildren();
+  fail(err.stack ?? err.message);
 });
