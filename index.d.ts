@@ -17,6 +17,17 @@ export declare class Binding {
   constructor(onEvents: () => void)
   /** Takes the pending event batch, or null when there is none. */
   poll(): EventBatch | null
+  /**
+   * Takes the pending batch into JS's own `records` and `data` arrays, which JS
+   * allocates once: most batches (a few events, a few KiB) then cost no allocation
+   * on either side, where `poll()` makes an object, a typed array and a Buffer each
+   * time. Returns the number of record words copied; 0 if nothing is pending; -1 if
+   * the batch does not fit (bulk reads), which `takeBatch()` then hands over
+   * without copying.
+   */
+  pollInto(records: Int32Array, data: Buffer): number
+  /** The batch `pollInto` could not fit, or null. */
+  takeBatch(): EventBatch | null
   /** Keeps the process alive while JS has a ref'd handle (`true`), or lets it exit. */
   setRef(refer: boolean): void
   /**

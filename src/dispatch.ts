@@ -18,13 +18,25 @@ const targets = new Map<number, EventTarget>();
 const COPY_BELOW = 4096;
 const LARGE_BATCH = 256 * 1024;
 
+/**
+ * The arrays most batches are copied into (binding.pollInto), allocated once: a batch
+ * of a few events and a few KiB then costs no allocation at all. Their contents are
+ * overwritten by the next poll, so 'data' chunks taken from SHARED_DATA are copied out.
+ * A batch that does not fit (bulk reads) comes as its own Buffer instead (takeBatch),
+ * whose slices become the chunks without a copy.
+ */
+const SHARED_RECORDS = new Int32Array(16 * 1024);
+const SHARED_DATA = Buffer.allocUnsafeSlow(64 * 1024);
+
 // The batch being dispatched and how far dispatch got. Kept outside drain() so that
 // when a user's event handler throws, the rest of the batch is not lost: the
 // exception propagates (Node reports it as uncaught, as with node:net), and the
 // remaining events are dispatched on the next turn.
 let records: Int32Array | null = null;
+let recordsEnd = 0;
 let data: Buffer | null = null;
-let copySmall = false;
+/** Chunks below this size are copied out of `data` (everything, for SHARED_DATA). */
+let copyBelow = 0;
 let index = 0;
 let offset = 0;
 
@@ -44,16 +56,26 @@ function drainLoop(): void {
   for (let taken = false; ; taken = true) {
     if (records === null) {
       if (taken) return;
-      const batch = binding.poll();
-      if (batch == null) return;
-      records = batch.records as Int32Array;
-      data = batch.data ?? null;
-      copySmall = data !== null && data.length >= LARGE_BATCH;
+      const words = binding.pollInto(SHARED_RECORDS, SHARED_DATA);
+      if (words === 0) return;
+      if (words > 0) {
+        records = SHARED_RECORDS;
+        recordsEnd = words;
+        data = SHARED_DATA;
+        copyBelow = Infinity;
+      } else {
+        const batch = binding.takeBatch();
+        if (batch == null) return;
+        records = batch.records as Int32Array;
+        recordsEnd = records.length;
+        data = batch.data ?? null;
+        copyBelow = data !== null && data.length >= LARGE_BATCH ? COPY_BELOW : 0;
+      }
       index = 0;
       offset = 0;
     }
     const recs = records;
-    while (index < recs.length) {
+    while (index < recordsEnd) {
       const id = recs[index];
       const kind = recs[index + 1];
       const a = recs[index + 2];
@@ -62,7 +84,7 @@ function drainLoop(): void {
       let chunk: Buffer | undefined;
       if (kind === EV_DATA) {
         chunk = data!.subarray(offset, offset + a);
-        if (copySmall && a < COPY_BELOW) chunk = Buffer.from(chunk);
+        if (a < copyBelow) chunk = Buffer.from(chunk);
         offset += a;
       }
       const target = targets.get(id);

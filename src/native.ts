@@ -1,8 +1,116 @@
 // The native binding (the napi-generated loader at the package root) and the
 // constants shared with crates/reactor/src/event.rs.
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const binding = require('../index.js');
+import { existsSync, readFileSync } from 'fs';
+import { join, sep } from 'path';
+
+const packageRoot = join(__dirname, '..');
+
+/**
+ * The generated loader (index.js) tries, for this platform's napi target T, the file
+ * `rsnet.T.node` at the package root (a build from source) and then the optional
+ * package `rsnet-T`. When both fail it throws "Cannot find native binding" with only
+ * npm's optional-dependency bug as a hint. Turn that into one error that says which
+ * platform this is, what was tried, why each failed, and what to do.
+ */
+function loadBinding(): any {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    return require('../index.js');
+  } catch (err) {
+    throw noBindingError(err);
+  }
+}
+
+/** The messages of the loader's error and its `cause` chain, oldest attempt first. */
+function loaderMessages(err: unknown): string[] {
+  const out: string[] = [];
+  let e: any = (err as any)?.cause;
+  for (let i = 0; e && i < 64; i++, e = e.cause) out.unshift(String(e.message ?? e));
+  return out;
+}
+
+function noBindingError(loaderError: unknown): Error {
+  let napiTarget: () => string | null = () => null;
+  let libcOf: () => string | null = () => null;
+  try {
+    ({ napiTarget, libcOf } = require('../scripts/target.cjs'));
+  } catch {
+    // A package without scripts/ (an odd install) still gets the error below.
+  }
+  const pkg = readJson(join(packageRoot, 'package.json'));
+  const version: string = pkg?.version ?? '?';
+  const published = Object.keys(pkg?.optionalDependencies ?? {});
+  const target = napiTarget();
+  const libc = libcOf();
+  const where = `${process.platform}-${process.arch}${libc ? ` (${libc})` : ''}`;
+  const messages = loaderMessages(loaderError);
+  const sourceCheckout = existsSync(join(packageRoot, 'src', 'native.ts'));
+  const installScript = join(packageRoot, 'scripts', 'install.cjs');
+  const buildLog = join(packageRoot, 'build-from-source.log');
+
+  // Why one candidate failed: "not installed"/"not built" for the usual miss, else the
+  // loader's own first line (a dlopen error, a wrong glibc, a version mismatch).
+  const reason = (needles: string[], missing: string) => {
+    const m = messages.find((msg) => needles.some((n) => msg.includes(n)));
+    if (!m) return 'not tried';
+    return m.startsWith('Cannot find module') ? missing : m.split('\n')[0];
+  };
+
+  const override = process.env.NAPI_RS_NATIVE_LIBRARY_PATH;
+  const pkgName = `rsnet-${target}`;
+  const hasPackage = target !== null && (published.length === 0 || published.includes(pkgName));
+  const lines: string[] = [];
+  if (override) {
+    // The loader tries nothing else when this is set.
+    lines.push(`rsnet could not load its native binding for ${where}. It tried only`
+      + ` NAPI_RS_NATIVE_LIBRARY_PATH=${override}: ${messages[0]?.split('\n')[0] ?? 'failed'}`);
+  } else if (!target) {
+    lines.push(`rsnet has no native binding for ${where}: napi-rs has no target for this platform and architecture.`);
+  } else {
+    lines.push(`rsnet could not load its native binding for ${where}, napi target ${target}. It tried:`);
+    if (hasPackage) {
+      lines.push(`  - the prebuilt package ${pkgName}@${version} (an optional dependency of rsnet): `
+        + reason([`'${pkgName}'`, `${sep}${pkgName}${sep}`], 'not installed'));
+    } else {
+      lines.push(`  - a prebuilt package: rsnet publishes none for ${target}, only for `
+        + published.map((p) => p.slice('rsnet-'.length)).join(', '));
+    }
+    const local = join(packageRoot, `rsnet.${target}.node`);
+    lines.push(`  - a build from source, ${local}: ${reason([`'./rsnet.${target}.node'`, local], 'not built')}`);
+  }
+  if (existsSync(buildLog)) {
+    lines.push(`A build from source was tried at install time and failed; its log is ${buildLog}`);
+  }
+  lines.push('To fix it:');
+  if (override) {
+    lines.push('  - point NAPI_RS_NATIVE_LIBRARY_PATH at a loadable rsnet .node file, or unset it.');
+  } else if (sourceCheckout) {
+    lines.push('  - this is a source checkout: build the addon with `npm run build:native` (needs Rust: https://rustup.rs).');
+  } else {
+    if (hasPackage) {
+      lines.push('  - reinstall rsnet with its optional dependencies: `npm install rsnet`, without --omit=optional or'
+        + ' --no-optional (if node_modules or the lockfile came from another platform, delete both first); or');
+    }
+    lines.push('  - install Rust (https://rustup.rs), then build rsnet from source: `npm rebuild rsnet`'
+      + ` (if your package manager skips install scripts, allow rsnet's), or \`node ${installScript}\`.`);
+  }
+
+  const error: Error & { code?: string; cause?: unknown } = new Error(lines.join('\n'));
+  error.code = 'ERR_RSNET_NO_BINDING';
+  error.cause = loaderError;
+  return error;
+}
+
+function readJson(file: string): any {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+const binding = loadBinding();
 
 export const { Binding, ServerHandle } = binding;
 /** libuv's kind of a descriptor: 'TCP', 'PIPE', 'TTY', 'FILE', 'UDP' or 'UNKNOWN'. */

@@ -22,6 +22,9 @@ const kPipeTarget = Symbol('rsnetPipeTarget');
 /** True while the reactor diverts the source's bytes. */
 const kNativeActive = Symbol('rsnetNativeActive');
 const kWatcher = Symbol('rsnetPipeWatcher');
+const kRetryOnDrain = Symbol('rsnetPipeRetryOnDrain');
+/** On a destination: the sources natively piped into it. */
+const kNativeSources = Symbol('rsnetNativeSources');
 
 const disabledByEnv = process.env.RSNET_NATIVE_PIPE === '0';
 
@@ -43,9 +46,15 @@ export function pipeSocket(src: any, dest: any, options: any, eligible: boolean)
     src[kPipeTarget] = dest;
     retryNativePipe(src);
     if (!src[kNativeActive]) {
+      // More chances to switch: when either side connects, and when the destination
+      // drains (a back-pressured pipe has bytes buffered on one side or the other
+      // most of the time; after 'drain' the stream pipe flows them out first).
       const retry = () => retryNativePipe(src);
+      const retryAfterFlow = () => setImmediate(retry);
       if (dest.connecting) dest.once('connect', retry);
       if (src.connecting) src.once('connect', retry);
+      dest.on('drain', retryAfterFlow);
+      src[kRetryOnDrain] = retryAfterFlow;
     }
   }
   return result;
@@ -59,13 +68,17 @@ export function retryNativePipe(src: any): void {
   const from = src._handle;
   const to = dest._handle;
   if (!from?.native || !to?.native || from.unacked !== 0) return;
-  if (src.readableLength !== 0 || src.readableEncoding !== null || dest.writableLength !== 0) return;
+  // The destination may have one write in the reactor (those bytes stay ahead), but
+  // none still buffered in JS, which native chunks would overtake.
+  if (src.readableLength !== 0 || src.readableEncoding !== null || bufferedWrites(dest) !== 0) return;
   if (src.listenerCount('data') !== 1 || src.listenerCount('readable') !== 0 || pipeCount(src) !== 1) return;
   // The reactor refuses while bytes it read are still on their way to JS.
   if (!from.native.pipeTo(to.native)) return;
   src[kNativeActive] = true;
   from.piped = true;
   to.piped = true;
+  forgetDrainRetry(src, dest);
+  (dest[kNativeSources] ??= new Set()).add(src);
   const watcher = (event: string | symbol) => {
     if (event === 'data' || event === 'readable') stopNativePipe(src);
   };
@@ -75,8 +88,11 @@ export function retryNativePipe(src: any): void {
 
 /** Back to the stream path for good (another consumer appeared, or unpipe). */
 export function stopNativePipe(src: any): void {
-  if (src[kPipeTarget] === undefined) return;
+  const dest = src[kPipeTarget];
+  if (dest === undefined) return;
   src[kPipeTarget] = undefined;
+  forgetDrainRetry(src, dest);
+  dest[kNativeSources]?.delete(src);
   if (!src[kNativeActive]) return;
   src[kNativeActive] = false;
   src.removeListener('newListener', src[kWatcher]);
@@ -84,6 +100,38 @@ export function stopNativePipe(src: any): void {
   // Bytes already handed to the destination stay ahead of anything JS writes to it
   // later (the reactor counts them as queued writes there).
   src._handle?.native?.unpipe();
+}
+
+/**
+ * The destination is ending (its `_final`): native pipes into it stop first, and their
+ * sources pause, so that what they read from now on stays readable there. Match
+ * node:net: a pipe whose destination ends unpipes (on 'finish') and pauses its source;
+ * node:net's source would meanwhile write into the ended stream and fail, the reactor's
+ * would write after the FIN.
+ */
+export function stopNativePipesInto(dest: any): void {
+  const sources: Set<any> | undefined = dest[kNativeSources];
+  if (sources === undefined || sources.size === 0) return;
+  for (const src of [...sources]) {
+    stopNativePipe(src);
+    src.pause();
+  }
+}
+
+function forgetDrainRetry(src: any, dest: any): void {
+  const retry = src[kRetryOnDrain];
+  if (retry === undefined) return;
+  src[kRetryOnDrain] = undefined;
+  dest.removeListener('drain', retry);
+}
+
+/** Chunks a Writable holds in JS, not yet handed to `_write`/`_writev`. */
+function bufferedWrites(dest: any): number {
+  const state = dest._writableState;
+  if (state === undefined) return dest.writableLength;
+  if (state.corked) return 1;
+  if (Array.isArray(state.buffered)) return state.buffered.length - (state.bufferedIndex ?? 0);
+  return state.bufferedRequestCount ?? dest.writableLength;
 }
 
 /** Whether the reactor is moving this socket's bytes (pause/resume act on reading). */

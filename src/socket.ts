@@ -41,7 +41,7 @@ import {
   ERR_SOCKET_CONNECTION_TIMEOUT,
 } from './errors';
 import { isIP } from './ip';
-import { pipeSocket, retryNativePipe, stopNativePipe, isNativelyPiped, nativePipeTarget } from './native_pipe';
+import { pipeSocket, retryNativePipe, stopNativePipe, stopNativePipesInto, isNativelyPiped, nativePipeTarget } from './native_pipe';
 import { normalizeConnectArgs, normalizedArgsSymbol } from './normalize';
 import {
   validateNumber,
@@ -564,6 +564,9 @@ proto._final = function _final(this: any, cb: (err?: Error | null) => void) {
     return;
   }
   const handle: TcpHandle = this._handle;
+  // A native pipe into this socket stops before the shutdown is queued, so no byte
+  // read after it is written after the FIN (see native_pipe.ts).
+  stopNativePipesInto(this);
   handle.shutdownCallback = (errno: number) => {
     if (errno === 0 || errno === ENOTCONN) cb();
     else cb(errnoException(errno, 'shutdown'));

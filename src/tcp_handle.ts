@@ -53,8 +53,18 @@ export class TcpHandle {
     return this.ownBytesRead + (this.piped && this.native ? this.native.pipedIn : 0);
   }
 
+  // Match node:net: a handle's counters are plain properties there, and code that
+  // reaches into `_handle` may assign them.
+  set bytesRead(value: number) {
+    this.ownBytesRead = value - (this.piped && this.native ? this.native.pipedIn : 0);
+  }
+
   get bytesWritten(): number {
     return this.ownBytesWritten + (this.piped && this.native ? this.native.pipedOut : 0);
+  }
+
+  set bytesWritten(value: number) {
+    this.ownBytesWritten = value - (this.piped && this.native ? this.native.pipedOut : 0);
   }
 
   get id(): number {

@@ -39,6 +39,8 @@ pub struct EventBatch {
 pub struct Binding {
     env: Arc<ReactorEnv>,
     waker: Arc<TsfnWaker>,
+    /// A batch too large for `pollInto`'s arrays, waiting for `takeBatch()`.
+    oversized: std::sync::Mutex<Option<rsnet_reactor::Batch>>,
 }
 
 #[napi]
@@ -57,7 +59,7 @@ impl Binding {
             waker.abort();
             reactor_env.teardown();
         })?;
-        Ok(Binding { env: reactor_env, waker })
+        Ok(Binding { env: reactor_env, waker, oversized: std::sync::Mutex::new(None) })
     }
 
     /// Takes the pending event batch, or null when there is none.
@@ -67,6 +69,41 @@ impl Binding {
         if batch.is_empty() {
             return None;
         }
+        let data = if batch.data.is_empty() { None } else { Some(Buffer::from(batch.data)) };
+        Some(EventBatch { records: Int32Array::new(batch.records), data })
+    }
+
+    /// Takes the pending batch into JS's own `records` and `data` arrays, which JS
+    /// allocates once: most batches (a few events, a few KiB) then cost no allocation
+    /// on either side, where `poll()` makes an object, a typed array and a Buffer each
+    /// time. Returns the number of record words copied; 0 if nothing is pending; -1 if
+    /// the batch does not fit (bulk reads), which `takeBatch()` then hands over
+    /// without copying.
+    #[napi(js_name = "pollInto", catch_unwind)]
+    pub fn poll_into(&self, mut records: Int32ArraySlice<'_>, mut data: BufferSlice<'_>) -> i32 {
+        let batch = self.env.take_batch();
+        if batch.is_empty() {
+            return 0;
+        }
+        // SAFETY: the slice is JS memory borrowed for this call, on the JS thread; no
+        // other view of it is written meanwhile.
+        let words = unsafe { records.as_mut() };
+        let fits = batch.records.len() <= words.len() && batch.data.len() <= data.len() && batch.records.len() <= i32::MAX as usize;
+        if !fits {
+            *self.oversized.lock().unwrap_or_else(|e| e.into_inner()) = Some(batch);
+            return -1;
+        }
+        let n = batch.records.len();
+        words[..n].copy_from_slice(&batch.records);
+        data[..batch.data.len()].copy_from_slice(&batch.data);
+        self.env.recycle_batch(batch);
+        n as i32
+    }
+
+    /// The batch `pollInto` could not fit, or null.
+    #[napi(js_name = "takeBatch", catch_unwind)]
+    pub fn take_oversized(&self) -> Option<EventBatch> {
+        let batch = self.oversized.lock().unwrap_or_else(|e| e.into_inner()).take()?;
         let data = if batch.data.is_empty() { None } else { Some(Buffer::from(batch.data)) };
         Some(EventBatch { records: Int32Array::new(batch.records), data })
     }

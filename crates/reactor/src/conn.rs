@@ -243,8 +243,11 @@ impl Conn {
         self.shared.wake.notify_one();
     }
 
+    /// Stops reading. The task is woken so it stops waiting for readability at once:
+    /// a read it made now would go to a native pipe's destination behind JS's back.
     pub fn read_stop(&self) {
         self.shared.reading.store(false, Ordering::Release);
+        self.shared.wake.notify_one();
     }
 
     /// JS has taken `n` delivered bytes off the reactor's hands; reading may resume.

@@ -450,6 +450,10 @@ impl Driver<'_> {
         let fd = self.stream.os_handle();
         let mut credit = credit;
         for _ in 0..READS_PER_TURN {
+            // pause() in JS: not one more byte to the destination.
+            if !self.conn.shared.reading.load(Ordering::Acquire) {
+                return;
+            }
             let want = credit.min(SPLICE_CHUNK);
             let mut pipe_full = false;
             let mut result = self.stream.try_read_with(|| match kernel.fill_from(fd, want) {
@@ -519,6 +523,10 @@ impl Driver<'_> {
         let mut credit = credit;
         let mut fds = Vec::new();
         for _ in 0..READS_PER_TURN {
+            // pause() in JS: not one more byte to the destination.
+            if !self.conn.shared.reading.load(Ordering::Acquire) {
+                return;
+            }
             let want = credit.min(READ_CHUNK);
             let mut buf = Vec::with_capacity(want);
             let result = self.stream.try_read(&mut buf.spare_capacity_mut()[..want], &mut fds);

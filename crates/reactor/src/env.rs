@@ -87,6 +87,11 @@ impl Env {
         self.shared.sink.take()
     }
 
+    /// Returns a consumed batch's buffers for reuse (see `EventSink::recycle`).
+    pub fn recycle_batch(&self, batch: Batch) {
+        self.shared.sink.recycle(batch)
+    }
+
     /// Binds and listens now, on the calling thread; accepting runs on the reactor.
     /// Match node:net (libuv): SO_REUSEADDR on Unix, so a restarted server can bind
     /// while old connections sit in TIME_WAIT.

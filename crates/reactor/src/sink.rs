@@ -36,6 +36,9 @@ impl Batch {
 /// The data capacity a fresh batch starts with: four 64 KiB reads.
 const BATCH_DATA_CAPACITY: usize = 256 * 1024;
 
+/// Record words a recycled batch may keep (4096 events).
+const RECYCLE_RECORDS_LIMIT: usize = 16 * 1024;
+
 struct Pending {
     batch: Batch,
     /// A wake-up was sent and the consumer has not taken the batch since.
@@ -159,6 +162,22 @@ impl EventSink {
         p.woken = false;
         p.fds.clear();
         std::mem::take(&mut p.batch)
+    }
+
+    /// Gives a consumed batch's buffers back for the next batch, so a steady stream of
+    /// small batches does not allocate (and, for the data buffer, map and unmap) a
+    /// fresh 256 KiB each time. Kept only if nothing has been pushed meanwhile, and
+    /// only up to the usual capacity: one oversized batch does not stay oversized.
+    pub fn recycle(&self, mut batch: Batch) {
+        batch.records.clear();
+        batch.data.clear();
+        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        if p.batch.records.capacity() == 0 && batch.records.capacity() <= RECYCLE_RECORDS_LIMIT {
+            p.batch.records = batch.records;
+        }
+        if p.batch.data.capacity() == 0 && batch.data.capacity() <= BATCH_DATA_CAPACITY * 2 {
+            p.batch.data = batch.data;
+        }
     }
 }
 
