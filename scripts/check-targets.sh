@@ -18,6 +18,7 @@ TARGETS=(
   x86_64-unknown-freebsd
   aarch64-unknown-linux-gnu
   x86_64-unknown-linux-musl
+  aarch64-unknown-linux-musl
 )
 
 status=0

@@ -35,6 +35,10 @@ const READS_PER_TURN: usize = 4;
 #[cfg(target_os = "linux")]
 const SPLICE_CHUNK: usize = 256 * 1024;
 
+/// Bytes a native pipe moves through buffers before it switches to splice(2).
+#[cfg(target_os = "linux")]
+const SPLICE_AFTER: u64 = 256 * 1024;
+
 /// Slices per `writev`: Linux's IOV_MAX is 1024; 64 covers any realistic queue.
 const WRITEV_SLICES: usize = 64;
 
@@ -433,6 +437,11 @@ impl Driver<'_> {
     #[cfg(target_os = "linux")]
     fn kernel_pipe(&self, route: &mut crate::pipe::PipeRoute) -> Option<Arc<KernelPipe>> {
         if !matches!(self.stream, Stream::Tcp(_)) {
+            return None;
+        }
+        // A connection that has moved little so far (a request, a handshake, a churn of
+        // short exchanges) is not worth a pipe2 and a 256 KiB pipe buffer.
+        if route.kernel.is_none() && self.conn.piped_in() < SPLICE_AFTER {
             return None;
         }
         if route.kernel.is_none() {
