@@ -108,6 +108,7 @@ async fn connect(
     tokio::pin!(attempt);
     loop {
         let deadline = idle.deadline(&conn.shared);
+        crate::js_thread::turn();
         tokio::select! {
             result = &mut attempt => match result {
                 Ok(stream) => return Some(stream),
@@ -223,6 +224,7 @@ impl Driver<'_> {
             let want_read = !state.read_done && credit > 0 && shared.reading.load(Ordering::Acquire) && !self.pipe_full();
             let want_write = !self.writes.segments.is_empty() && !state.write_failed;
             let deadline = self.idle.deadline(shared);
+            crate::js_thread::turn();
             tokio::select! {
                 biased;
                 cmd = rx.recv() => {

@@ -110,7 +110,7 @@ impl Stream {
     }
 
     /// Writes `bytes` with descriptor `pass` attached (Unix sockets only).
-    #[cfg(target_os = "linux")]
+    #[cfg(unix)]
     pub fn try_write_with_fd(&self, bytes: &[u8], pass: RawFd) -> io::Result<usize> {
         match self {
             Stream::Unix(s) => s.try_io(Interest::WRITABLE, || {
