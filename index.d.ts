@@ -86,6 +86,11 @@ export declare class SocketHandle {
   /** `write` for several buffers at once (`_writev`), sent with one `writev`. */
   writev(chunks: Array<Buffer>): number
   shutdown(): void
+  /**
+   * Shuts the write side down now if nothing is queued: returns 0 or the errno
+   * (see `errno`); -1 means it waits for queued writes and `ShutdownDone` follows.
+   */
+  shutdownNow(): number
   close(): void
   reset(): void
   readStart(): void

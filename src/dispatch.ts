@@ -49,6 +49,24 @@ function drain(): void {
   }
 }
 
+// Completions JS made happen itself, on its own thread (a shutdown done without the
+// reactor), that must look like I/O callbacks: run after the current callback and its
+// ticks, but before the events of any later batch, as libuv would report them in the
+// next poll phase. Whichever comes first: the next batch, or setImmediate.
+let beforeNextBatch: Array<() => void> = [];
+
+export function runBeforeNextBatch(fn: () => void): void {
+  beforeNextBatch.push(fn);
+  if (beforeNextBatch.length === 1) setImmediate(flushBeforeNextBatch);
+}
+
+function flushBeforeNextBatch(): void {
+  if (beforeNextBatch.length === 0) return;
+  const due = beforeNextBatch;
+  beforeNextBatch = [];
+  for (const fn of due) fn();
+}
+
 function drainLoop(): void {
   // One batch per wake-up: events that arrive while JS runs come in the next batch, after
   // Node has run the microtasks and nextTicks this one queued, as it would between two
@@ -56,6 +74,7 @@ function drainLoop(): void {
   for (let taken = false; ; taken = true) {
     if (records === null) {
       if (taken) return;
+      flushBeforeNextBatch();
       const words = binding.pollInto(SHARED_RECORDS, SHARED_DATA);
       if (words === 0) return;
       if (words > 0) {

@@ -8,7 +8,7 @@ import * as stream from 'stream';
 import * as dns from 'dns';
 
 import { TcpHandle } from './tcp_handle';
-import { binding } from './dispatch';
+import { binding, runBeforeNextBatch } from './dispatch';
 import {
   EV_FD,
   EV_CLOSED,
@@ -571,7 +571,17 @@ proto._final = function _final(this: any, cb: (err?: Error | null) => void) {
     if (errno === 0 || errno === ENOTCONN) cb();
     else cb(errnoException(errno, 'shutdown'));
   };
-  handle.native.shutdown();
+  // Match node:net (libuv): with nothing queued the FIN goes out now, and the callback
+  // comes as an I/O completion would: after this turn's ticks, before the events of any
+  // later batch, so 'finish' comes before anything the peer sends in answer.
+  const errno = handle.native.shutdownNow();
+  if (errno !== -1) {
+    runBeforeNextBatch(() => {
+      const done = handle.shutdownCallback;
+      handle.shutdownCallback = null;
+      if (done) done(errno);
+    });
+  }
 };
 
 proto._writeGeneric = function _writeGeneric(this: any, writev: boolean, data: any, encoding: string, cb: any) {

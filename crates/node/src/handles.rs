@@ -59,6 +59,19 @@ impl SocketHandle {
         self.conn.shutdown();
     }
 
+    /// Shuts the write side down now if nothing is queued: returns 0 or the errno
+    /// (see `errno`); -1 means it waits for queued writes and `ShutdownDone` follows.
+    #[napi(js_name = "shutdownNow", catch_unwind)]
+    pub fn shutdown_now(&self) -> i32 {
+        match self.conn.shutdown_now() {
+            None => -1,
+            Some(Ok(())) => 0,
+            // Never -1: errno is positive on Unix, and libuv's Windows numbers are
+            // below -3000.
+            Some(Err(e)) => errno(e),
+        }
+    }
+
     #[napi(catch_unwind)]
     pub fn close(&self) {
         self.conn.close();

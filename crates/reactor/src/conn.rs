@@ -86,6 +86,12 @@ fn would_block_as_zero(result: io::Result<usize>) -> io::Result<usize> {
     }
 }
 
+/// A pipe (adopted fd, Windows named pipe) has no half-close of its own.
+fn is_not_a_socket(e: &io::Error) -> bool {
+    let code = sys::errno_of(e);
+    code == sys::errno_of(&sys::enotsock()) || code == sys::errno_of(&sys::enotsup())
+}
+
 /// What `Conn::write` did with the bytes.
 #[derive(Debug, PartialEq, Eq)]
 pub enum WriteOutcome {
@@ -226,6 +232,25 @@ impl Conn {
     /// Ends the writable side once queued writes are flushed; `ShutdownDone` follows.
     pub fn shutdown(&self) {
         self.send(ConnCmd::Shutdown);
+    }
+
+    /// `shutdown(SHUT_WR)` on the calling (JS) thread when nothing is queued, as libuv
+    /// does it in the same loop turn: the FIN then goes out before anything the peer
+    /// answers can arrive. `None` when it has to wait for queued writes, or is not a
+    /// socket's to do (a pipe): the task does it and `ShutdownDone` follows.
+    ///
+    /// The caller stops any native pipe into this socket first, so no chunk can be
+    /// queued between the check and the shutdown.
+    pub fn shutdown_now(&self) -> Option<io::Result<()>> {
+        if self.shared.queued_writes.load(Ordering::Acquire) == 0 {
+            // SAFETY: `with_fd` holds the fd lock for the duration of the call.
+            match self.with_fd(|fd| unsafe { sys::shutdown_write(fd) }) {
+                Err(e) if is_not_a_socket(&e) => {}
+                done => return Some(done),
+            }
+        }
+        self.shutdown();
+        None
     }
 
     /// Closes the socket. Idempotent; no event follows.
