@@ -57,14 +57,16 @@ let beforeNextBatch: Array<() => void> = [];
 
 export function runBeforeNextBatch(fn: () => void): void {
   beforeNextBatch.push(fn);
-  if (beforeNextBatch.length === 1) setImmediate(flushBeforeNextBatch);
+  if (beforeNextBatch.length === 1) setImmediate(() => flushBeforeNextBatch());
 }
 
-function flushBeforeNextBatch(): void {
-  if (beforeNextBatch.length === 0) return;
+/** Runs the due completions; returns whether there were any. */
+function flushBeforeNextBatch(): boolean {
+  if (beforeNextBatch.length === 0) return false;
   const due = beforeNextBatch;
   beforeNextBatch = [];
   for (const fn of due) fn();
+  return true;
 }
 
 function drainLoop(): void {
@@ -74,7 +76,12 @@ function drainLoop(): void {
   for (let taken = false; ; taken = true) {
     if (records === null) {
       if (taken) return;
-      flushBeforeNextBatch();
+      if (flushBeforeNextBatch()) {
+        // Their callbacks schedule ticks ('finish' is emitted on one): those run
+        // first, as between two libuv callbacks, and the batch right after them.
+        setImmediate(drain);
+        return;
+      }
       const words = binding.pollInto(SHARED_RECORDS, SHARED_DATA);
       if (words === 0) return;
       if (words > 0) {

@@ -14,8 +14,6 @@
 
 mod addr;
 mod handles;
-#[cfg(target_os = "linux")]
-mod js_poll;
 mod wake;
 
 use std::net::SocketAddr;
@@ -61,11 +59,6 @@ impl Binding {
             waker.abort();
             reactor_env.teardown();
         })?;
-        // SAFETY: `env` and `on_events` are this call's, on its JS thread.
-        #[cfg(target_os = "linux")]
-        if unsafe { js_poll::install(env.raw(), on_events.raw()) } {
-            waker.set_dispatched_by_driver();
-        }
         Ok(Binding { env: reactor_env, waker, oversized: std::sync::Mutex::new(None) })
     }
 

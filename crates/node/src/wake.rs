@@ -35,9 +35,6 @@ unsafe impl Sync for RawTsfn {}
 
 pub struct TsfnWaker {
     tsfn: RwLock<Option<RawTsfn>>,
-    /// This env's batches are dispatched by the JS-thread reactor's driver itself
-    /// (js_poll), so wakes pushed while it drives need no threadsafe call.
-    dispatched_by_driver: std::sync::atomic::AtomicBool,
 }
 
 impl TsfnWaker {
@@ -47,7 +44,7 @@ impl TsfnWaker {
     /// # Safety
     /// `env` and `callback` must be valid handles of the current JS call.
     pub unsafe fn create(env: sys::napi_env, callback: sys::napi_value) -> napi::Result<Arc<TsfnWaker>> {
-        let waker = Arc::new(TsfnWaker { tsfn: RwLock::new(None), dispatched_by_driver: std::sync::atomic::AtomicBool::new(false) });
+        let waker = Arc::new(TsfnWaker { tsfn: RwLock::new(None) });
         let name = "rsnet-events";
         let mut name_value = ptr::null_mut();
         let mut raw = ptr::null_mut();
@@ -83,11 +80,6 @@ impl TsfnWaker {
         Ok(waker)
     }
 
-    /// Marks this env as the one the JS-thread reactor dispatches directly.
-    pub fn set_dispatched_by_driver(&self) {
-        self.dispatched_by_driver.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
-
     /// Keeps the event loop alive (`refer = true`) or lets it exit.
     ///
     /// # Safety
@@ -119,12 +111,6 @@ impl TsfnWaker {
 
 impl Wake for TsfnWaker {
     fn wake(&self) {
-        // JS-thread reactor: the batch is dispatched right after the drive that filled
-        // it (js_poll), with no threadsafe call. Only for the env the driver serves:
-        // a worker's events still need its own wake-up.
-        if rsnet_reactor::js_thread::driving() && self.dispatched_by_driver.load(std::sync::atomic::Ordering::Relaxed) {
-            return;
-        }
         let guard = self.tsfn.read().unwrap_or_else(|e| e.into_inner());
         if let Some(RawTsfn(raw)) = *guard {
             // SAFETY: the read lock keeps `raw` alive; nonblocking on an unbounded queue

@@ -108,7 +108,6 @@ async fn connect(
     tokio::pin!(attempt);
     loop {
         let deadline = idle.deadline(&conn.shared);
-        crate::js_thread::turn();
         tokio::select! {
             result = &mut attempt => match result {
                 Ok(stream) => return Some(stream),
@@ -224,7 +223,6 @@ impl Driver<'_> {
             let want_read = !state.read_done && credit > 0 && shared.reading.load(Ordering::Acquire) && !self.pipe_full();
             let want_write = !self.writes.segments.is_empty() && !state.write_failed;
             let deadline = self.idle.deadline(shared);
-            crate::js_thread::turn();
             tokio::select! {
                 biased;
                 cmd = rx.recv() => {
@@ -467,15 +465,25 @@ impl Driver<'_> {
             }
             let want = credit.min(SPLICE_CHUNK);
             let mut pipe_full = false;
+            let mut transient = false;
             let mut result = self.stream.try_read_with(|| match kernel.fill_from(fd, want) {
-                // The socket has bytes, so it is the pipe that is full: not a reason
-                // to forget the socket's readiness.
+                // The socket has bytes, so it is not empty: not a reason to forget its
+                // readiness. Either the pipe is full (it holds bytes the destination
+                // will drain, and wake us), or it was a passing state of the socket
+                // (bytes arriving as splice ran), which the next turn retries.
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock && splice::has_pending_input(fd) => {
-                    pipe_full = true;
+                    if kernel.has_bytes() {
+                        pipe_full = true;
+                    } else {
+                        transient = true;
+                    }
                     Err(io::Error::other("kernel pipe full"))
                 }
                 other => other,
             });
+            if transient {
+                return;
+            }
             if pipe_full {
                 // Wait for `dest` to drain (it clears `full` and wakes this task); one
                 // more try closes the race with a drain that came in between.

@@ -18,7 +18,6 @@
 //!                queued writes, shutdown, close.
 //! * `pipe`     — the native pipe: `a.pipe(b)` moved inside the reactor.
 //! * `splice`   — Linux: the native pipe's bytes through a kernel pipe (splice(2)).
-//! * `js_thread`— prototype: the runtime driven from the JS thread (`RSNET_REACTOR=js`).
 //! * `idle`     — the idle timer of `socket.setTimeout()`, owned by the conn task.
 //! * `listener` — [`Listener`]: a listening socket and its accept task.
 //! * `local`    — node:net's `path` endpoints: Unix-domain sockets, or named pipes on
@@ -39,7 +38,6 @@ mod conn_task;
 mod env;
 mod event;
 mod idle;
-pub mod js_thread;
 mod listener;
 mod local;
 mod pipe;

@@ -112,15 +112,6 @@ impl Listener {
         }
         let unlink = self.unlink_on_close.lock().unwrap_or_else(|e| e.into_inner()).take();
         self.wake.notify_one();
-        if crate::js_thread::enabled() {
-            // The accept task runs on this (the JS) thread: run it to its end here.
-            for _ in 0..100 {
-                crate::js_thread::drive();
-                if self.fd_guard().is_none() {
-                    break;
-                }
-            }
-        }
         let guard = self.fd_guard();
         let _ = self.closed.wait_timeout_while(guard, CLOSE_WAIT_LIMIT, |fd| fd.is_some());
         if let Some(path) = unlink {
@@ -152,7 +143,6 @@ pub(crate) async fn accept_loop(listener: Arc<Listener>, env: Arc<EnvShared>, mu
         if listener.closing.load(Ordering::Acquire) {
             break;
         }
-        crate::js_thread::turn();
         tokio::select! {
             _ = listener.wake.notified() => {}
             accepted = socket.accept() => match accepted {

@@ -19,9 +19,6 @@ pub fn set_io_threads(n: usize) -> bool {
 
 pub(crate) fn runtime() -> &'static Runtime {
     RUNTIME.get_or_init(|| {
-        if crate::js_thread::enabled() {
-            return crate::js_thread::build_runtime();
-        }
         // One I/O thread by default: a single reactor thread next to the JS thread is
         // what wins on small machines; proxies that want more set RSNET_IO_THREADS.
         let configured = IO_THREADS.load(Ordering::Relaxed);

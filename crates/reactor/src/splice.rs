@@ -66,8 +66,8 @@ fn splice(from: RawFd, to: RawFd, max: usize) -> io::Result<usize> {
     if n < 0 { Err(io::Error::last_os_error()) } else { Ok(n as usize) }
 }
 
-/// Whether the socket `fd` has bytes waiting (to tell "pipe full" from "socket empty"
-/// after a splice that would block).
+/// Whether `fd` (a socket, or a pipe's read end) has bytes waiting: to tell "pipe
+/// full" from "socket empty" after a splice that would block.
 pub(crate) fn has_pending_input(fd: RawFd) -> bool {
     let mut n: libc::c_int = 0;
     // SAFETY: FIONREAD writes one int; `fd` is open (the caller's stream).
@@ -75,6 +75,12 @@ pub(crate) fn has_pending_input(fd: RawFd) -> bool {
 }
 
 impl KernelPipe {
+    /// Whether bytes wait in the pipe (so the destination has draining to do, and will
+    /// clear `full`).
+    pub fn has_bytes(&self) -> bool {
+        has_pending_input(self.read.as_raw_fd())
+    }
+
     /// Called by the destination after draining: if the source backed off because the
     /// pipe was full, it may splice again.
     pub fn drained(&self) -> bool {
