@@ -269,7 +269,8 @@ impl Driver<'_> {
                     self.flush(state);
                 }
             }
-            Some(ConnCmd::Piped(mut chunk)) => {
+            Some(ConnCmd::Piped(chunk)) => {
+                let mut chunk = *chunk;
                 if state.write_failed {
                     // Nowhere to go: dropping the chunk returns the source's credit.
                     self.conn.shared.queued_writes.fetch_sub(1, Ordering::AcqRel);

@@ -143,12 +143,12 @@ impl Conn {
     /// (the socket closed).
     pub(crate) fn send_piped(&self, chunk: PipedChunk) -> Result<(), Option<PipedChunk>> {
         self.shared.queued_writes.fetch_add(1, Ordering::AcqRel);
-        match self.try_send(ConnCmd::Piped(chunk)) {
+        match self.try_send(ConnCmd::Piped(Box::new(chunk))) {
             Ok(()) => Ok(()),
             Err(cmd) => {
                 self.shared.queued_writes.fetch_sub(1, Ordering::AcqRel);
                 match cmd {
-                    ConnCmd::Piped(chunk) => Err(Some(chunk)),
+                    ConnCmd::Piped(chunk) => Err(Some(*chunk)),
                     _ => Err(None),
                 }
             }

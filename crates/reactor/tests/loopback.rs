@@ -361,6 +361,12 @@ fn native_pipe_moves_bytes_between_sockets_without_events() {
     h.until("EOF on the source", |s| s.iter().any(|e| e.id == from.id() && e.kind == EventKind::Eof as i32));
     assert!(h.data_of(from.id()).is_empty());
     assert_eq!(from.piped_in(), LEN as u64);
+    // The destination's task counts a chunk once its write returned; the reader may see
+    // the bytes first. Wait (bounded) for the count to catch up.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while to.piped_out() < LEN as u64 && Instant::now() < deadline {
+        std::thread::yield_now();
+    }
     assert_eq!(to.piped_out(), LEN as u64);
 
     from.close();
