@@ -159,6 +159,12 @@ export declare function fdIsOpen(fd: number): boolean
 export declare function guessHandleType(fd: number): string
 
 /**
+ * Whether Linux abstract socket names are padded to the whole `sun_path`, as the
+ * running Node's libuv does (Node 20) or not (Node 22 on).
+ */
+export declare function setAbstractNamePadding(pad: boolean): void
+
+/**
  * Sets the number of reactor I/O threads; only before the first socket. Returns
  * whether it took effect.
  */

@@ -32,3 +32,9 @@ export const O_WRONLY = 1;
 /** Match node:net: the wildcard addresses for a bind without a host. */
 export const DEFAULT_IPV4_ADDR = '0.0.0.0';
 export const DEFAULT_IPV6_ADDR = '::';
+
+/**
+ * The running Node's major version. Where node:net's behaviour changed between
+ * versions, rsnet follows the Node it runs on, as a drop-in must.
+ */
+export const NODE_MAJOR = Number(process.versions.node.split('.')[0]);

@@ -3,6 +3,7 @@
 
 import { existsSync, readFileSync } from 'fs';
 import { join, sep } from 'path';
+import { NODE_MAJOR } from './constants';
 
 const packageRoot = join(__dirname, '..');
 
@@ -111,6 +112,11 @@ function readJson(file: string): any {
 }
 
 const binding = loadBinding();
+
+// Match node:net: Linux abstract socket names as the running Node's libuv spells them
+// (padded to the whole sun_path on Node 20, not from Node 22 on), so rsnet and node:net
+// processes meet on the same names.
+binding.setAbstractNamePadding(NODE_MAJOR < 22);
 
 export const { Binding, ServerHandle } = binding;
 /** libuv's kind of a descriptor: 'TCP', 'PIPE', 'TTY', 'FILE', 'UDP' or 'UNKNOWN'. */

@@ -9,6 +9,7 @@
  * right moment between their own side effects.
  */
 
+import { NODE_MAJOR } from './constants';
 import { lookup as dnsLookup, ADDRCONFIG } from 'dns';
 import {
   ERR_INVALID_ARG_TYPE,
@@ -342,7 +343,9 @@ export function resolveListenTarget(args: readonly unknown[], normalizedOptions:
       host: options.host ? options.host : null,
       backlog: effectiveBacklog(options.backlog || fromArgs),
       exclusive: !!options.exclusive,
-      ipv6Only: options.host ? options.ipv6Only === true : false,
+      // Match node:net: Node 20 honours ipv6Only only with a host; from Node 22 on,
+      // also on the unspecified address.
+      ipv6Only: options.host || NODE_MAJOR >= 22 ? options.ipv6Only === true : false,
     };
   }
 

@@ -22,7 +22,7 @@ import {
 import { normalizeConnectArgs, isPipeName } from './normalize';
 import { validateNumber, validatePort, validateAbortSignal } from './validate';
 
-import { EADDRINUSE, EINVAL, ENOENT, EACCES, EBADF, DEFAULT_IPV4_ADDR, DEFAULT_IPV6_ADDR } from './constants';
+import { EADDRINUSE, EINVAL, ENOENT, EACCES, EBADF, DEFAULT_IPV4_ADDR, DEFAULT_IPV6_ADDR, NODE_MAJOR } from './constants';
 
 /** Match node:net: 511, which the kernel rounds up to a 512-entry queue. */
 const DEFAULT_BACKLOG = 511;
@@ -124,7 +124,8 @@ proto.listen = function listen(this: any, ...args: any[]) {
     validatePort(options.port, 'options.port');
     const backlog = options.backlog || backlogFromArgs;
     if (options.host) lookupAndListen(this, options.port | 0, options.host, backlog, ipv6Only);
-    else setupListenHandle(this, null, options.port | 0, 4, backlog, ipv6Only);
+    // Match node:net: without a host, Node 20 drops ipv6Only (dual stack); Node 22 keeps it.
+    else setupListenHandle(this, null, options.port | 0, 4, backlog, NODE_MAJOR >= 22 && ipv6Only);
     return this;
   }
 
@@ -142,7 +143,10 @@ proto.listen = function listen(this: any, ...args: any[]) {
     if (mode !== 0 && process.platform !== 'win32') {
       try {
         const current = fs.statSync(pipeName).mode;
-        if ((current & mode) !== mode) fs.chmodSync(pipeName, current | mode);
+        // Match node:net: Node 20 adds the bits to the socket file's mode; from Node 22
+        // on the mode is set to exactly them.
+        if (NODE_MAJOR >= 22) fs.chmodSync(pipeName, mode);
+        else if ((current & mode) !== mode) fs.chmodSync(pipeName, current | mode);
       } catch (err: any) {
         this._handle.close();
         unregister(this._handle.id);
@@ -262,8 +266,10 @@ proto._onNativeEvent = function _onNativeEvent(this: any, kind: number, a: numbe
 function onConnection(self: any, id: number): void {
   const native = binding.accepted(id);
   if (!native) return;
-  // Match node:net (20): maxConnections 0 means no limit.
-  if (self.maxConnections && self._connections >= self.maxConnections) {
+  // Match node:net: on Node 20 maxConnections 0 means no limit; from Node 22 on, any
+  // value set is a limit (0 drops every connection).
+  const limited = NODE_MAJOR >= 22 ? self.maxConnections != null : !!self.maxConnections;
+  if (limited && self._connections >= self.maxConnections) {
     if (self._handleKind === 'pipe') {
       // Match node:net: a pipe has no addresses to describe.
       self.emit('drop');

@@ -53,7 +53,7 @@ import {
   getTimerDuration,
 } from './validate';
 
-import { ENOTCONN, EPIPE, EBADF, ETIMEDOUT, O_RDONLY, O_WRONLY, DEFAULT_IPV4_ADDR, DEFAULT_IPV6_ADDR } from './constants';
+import { ENOTCONN, EPIPE, EBADF, ETIMEDOUT, O_RDONLY, O_WRONLY, DEFAULT_IPV4_ADDR, DEFAULT_IPV6_ADDR, NODE_MAJOR } from './constants';
 
 /** A Buffer written with `write(data, fd)` carries the descriptor to pass here. */
 const kFdToSend = Symbol('kFdToSend');
@@ -934,6 +934,9 @@ function lookupAndConnect(self: any, options: any): void {
   let port: any = options.port;
   let autoSelectFamily: any = options.autoSelectFamily;
 
+  // Match node:net: from Node 22 on the host is checked here ("options.host"); Node 20
+  // leaves it to dns.lookup(), which names it "hostname".
+  if (NODE_MAJOR >= 22 && typeof host !== 'string') throw new ERR_INVALID_ARG_TYPE('options.host', 'string', host);
   if (localAddress && !isIP(localAddress)) throw new ERR_INVALID_IP_ADDRESS(localAddress);
   if (localPort) validateNumber(localPort, 'options.localPort');
   if (typeof port !== 'undefined') {

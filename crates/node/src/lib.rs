@@ -233,6 +233,13 @@ pub fn fd_is_open(fd: i32) -> bool {
     rsnet_reactor::fd_is_open(fd)
 }
 
+/// Whether Linux abstract socket names are padded to the whole `sun_path`, as the
+/// running Node's libuv does (Node 20) or not (Node 22 on).
+#[napi(js_name = "setAbstractNamePadding", catch_unwind)]
+pub fn set_abstract_name_padding(pad: bool) {
+    rsnet_reactor::set_abstract_name_padding(pad);
+}
+
 /// Sets the number of reactor I/O threads; only before the first socket. Returns
 /// whether it took effect.
 #[napi(js_name = "setIoThreads", catch_unwind)]

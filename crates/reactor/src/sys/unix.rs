@@ -315,11 +315,24 @@ pub fn writev_fd(fd: RawFd, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
     if n < 0 { Err(io::Error::last_os_error()) } else { Ok(n as usize) }
 }
 
+/// Whether Linux abstract names are padded to the whole `sun_path` (see
+/// `unix_sockaddr`). Match node:net: the libuv of Node 20 pads them, the libuv of Node
+/// 22 and later does not; the JS side sets this for the Node it runs on.
+static PAD_ABSTRACT_NAMES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+pub fn set_abstract_name_padding(pad: bool) {
+    PAD_ABSTRACT_NAMES.store(pad, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// The address of a Unix socket path. Match node:net (libuv): a Linux abstract name (a
-/// leading NUL) is used with the whole `sun_path` as its length, the name padded with
-/// NULs, so rsnet and node:net processes reach each other by the same name.
+/// leading NUL) is used either with the whole `sun_path` as its length, the name padded
+/// with NULs (Node 20), or with its own length (Node 22 on), so that rsnet and node:net
+/// processes reach each other by the same name.
 pub fn unix_sockaddr(path: &str) -> io::Result<socket2::SockAddr> {
     if !path.starts_with('\0') {
+        return socket2::SockAddr::unix(path);
+    }
+    if !PAD_ABSTRACT_NAMES.load(std::sync::atomic::Ordering::Relaxed) {
         return socket2::SockAddr::unix(path);
     }
     // SAFETY: sockaddr_un is plain data, valid zeroed.

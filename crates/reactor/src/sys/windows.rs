@@ -176,6 +176,9 @@ pub fn ebadf() -> io::Error {
 pub fn enotsup() -> io::Error {
     io::Error::from_raw_os_error(WSAEOPNOTSUPP)
 }
+pub fn enotsock() -> io::Error {
+    io::Error::from_raw_os_error(WSAENOTSOCK)
+}
 /// A pipe name taken by another server (`FILE_FLAG_FIRST_PIPE_INSTANCE` refused).
 pub fn eaddrinuse() -> io::Error {
     io::Error::from_raw_os_error(WSAEADDRINUSE)
@@ -321,3 +324,6 @@ pub fn close_fd(_fd: i32) {}
 pub fn access_mode(_fd: i32) -> i32 {
     -1
 }
+
+/// No abstract names on Windows.
+pub fn set_abstract_name_padding(_pad: bool) {}
