@@ -842,4 +842,5 @@ module.exports.closeFd = nativeBinding.closeFd
 module.exports.fdAccessMode = nativeBinding.fdAccessMode
 module.exports.fdIsOpen = nativeBinding.fdIsOpen
 module.exports.guessHandleType = nativeBinding.guessHandleType
+module.exports.setAbstractNamePadding = nativeBinding.setAbstractNamePadding
 module.exports.setIoThreads = nativeBinding.setIoThreads
