@@ -2,7 +2,7 @@
 // owns its id. One Binding (and so one threadsafe function) per JS environment: this
 // module is loaded once per main thread or worker, which is exactly that scope.
 
-import { Binding, RECORD_WORDS, EV_DATA, EV_FD, closeFd } from './native';
+import { Binding, RECORD_WORDS, EV_DATA, EV_FD, EV_TIMEOUT, closeFd } from './native';
 
 /** What a Socket or Server implements to receive its events. */
 export interface EventTarget {
@@ -101,9 +101,17 @@ function drainLoop(): void {
       offset = 0;
     }
     const recs = records;
+    const first = index;
     while (index < recordsEnd) {
       const id = recs[index];
       const kind = recs[index + 1];
+      // Match node:net: an idle timeout is a timer callback, never run in the same
+      // turn as the I/O before it: the ticks and microtasks of what came first run,
+      // then the timeout (next check phase).
+      if (kind === EV_TIMEOUT && index !== first) {
+        setImmediate(drain);
+        return;
+      }
       const a = recs[index + 2];
       const b = recs[index + 3];
       index += RECORD_WORDS;
