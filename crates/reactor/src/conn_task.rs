@@ -399,22 +399,44 @@ impl Driver<'_> {
             return self.read_piped(&route.dest, credit, state);
         }
         let id = self.conn.id();
-        let mut credit = credit;
         let mut fds = Vec::new();
-        for _ in 0..READS_PER_TURN {
-            let want = credit.min(READ_CHUNK);
-            let stream = self.stream;
+        self.read_turn(credit, READ_CHUNK, state, |d, want| {
+            let stream = d.stream;
             // Descriptors come before the bytes they were sent with (read_into orders
             // the records so).
-            let result = self.env.sink.read_into(id, want, &mut fds, |buf, fds| stream.try_read(buf, fds));
-            match result {
+            let n = d.env.sink.read_into(id, want, &mut fds, |buf, fds| stream.try_read(buf, fds))?;
+            d.conn.shared.inflight.fetch_add(n, Ordering::AcqRel);
+            Ok(n)
+        });
+    }
+
+    /// One turn of reads (at most READS_PER_TURN, under `credit`), wherever the bytes
+    /// go. `read_one` reads at most `want` bytes, counts them in flight and hands them
+    /// on, and returns how many (0 at EOF); WouldBlock ends the turn. EOF, errors, the
+    /// credit and the stop after a short read are dealt with here, once.
+    fn read_turn(
+        &self,
+        credit: usize,
+        max_chunk: usize,
+        state: &mut ReadWriteState,
+        mut read_one: impl FnMut(&Self, usize) -> io::Result<usize>,
+    ) {
+        let id = self.conn.id();
+        let mut credit = credit;
+        for _ in 0..READS_PER_TURN {
+            // readStop from JS (pause, back-pressure): not one more read, and above all
+            // not one more byte to a native pipe's destination.
+            if !self.conn.shared.reading.load(Ordering::Acquire) {
+                return;
+            }
+            let want = credit.min(max_chunk);
+            match read_one(self, want) {
                 Ok(0) => {
                     state.read_done = true;
                     self.env.sink.push(id, EventKind::Eof, 0, 0);
                     return;
                 }
                 Ok(n) => {
-                    self.conn.shared.inflight.fetch_add(n, Ordering::AcqRel);
                     self.conn.touch();
                     credit -= n;
                     // A short read means the kernel buffer is empty for now.
@@ -456,18 +478,11 @@ impl Driver<'_> {
     /// sends `dest` only its length. Credit as for the buffer path.
     #[cfg(target_os = "linux")]
     fn read_spliced(&mut self, dest: &Arc<Conn>, kernel: &Arc<KernelPipe>, credit: usize, state: &mut ReadWriteState) {
-        let id = self.conn.id();
         let fd = self.stream.os_handle();
-        let mut credit = credit;
-        for _ in 0..READS_PER_TURN {
-            // pause() in JS: not one more byte to the destination.
-            if !self.conn.shared.reading.load(Ordering::Acquire) {
-                return;
-            }
-            let want = credit.min(SPLICE_CHUNK);
+        self.read_turn(credit, SPLICE_CHUNK, state, |d, want| {
             let mut pipe_full = false;
             let mut transient = false;
-            let mut result = self.stream.try_read_with(|| match kernel.fill_from(fd, want) {
+            let result = d.stream.try_read_with(|| match kernel.fill_from(fd, want) {
                 // The socket has bytes, so it is not empty: not a reason to forget its
                 // readiness. Either the pipe is full (it holds bytes the destination
                 // will drain, and wake us), or it was a passing state of the socket
@@ -482,47 +497,28 @@ impl Driver<'_> {
                 }
                 other => other,
             });
-            if transient {
-                return;
-            }
-            if pipe_full {
+            let n = if transient {
+                return Err(io::ErrorKind::WouldBlock.into());
+            } else if pipe_full {
                 // Wait for `dest` to drain (it clears `full` and wakes this task); one
                 // more try closes the race with a drain that came in between.
                 kernel.full.store(true, Ordering::Release);
-                result = kernel.fill_from(fd, want);
-                match result {
-                    Ok(_) => kernel.full.store(false, Ordering::Release),
-                    Err(_) => return,
+                let n = kernel.fill_from(fd, want).map_err(|_| io::Error::from(io::ErrorKind::WouldBlock))?;
+                kernel.full.store(false, Ordering::Release);
+                n
+            } else {
+                result?
+            };
+            if n > 0 {
+                d.conn.shared.inflight.fetch_add(n, Ordering::AcqRel);
+                // If `dest` is gone the chunk is dropped: the pipe is marked broken and
+                // the next read goes the buffer path (see `splice`).
+                if dest.send_piped(PipedChunk::spliced(n, d.conn.clone(), kernel.clone())).is_ok() {
+                    d.conn.shared.piped_in.fetch_add(n as u64, Ordering::Relaxed);
                 }
             }
-            match result {
-                Ok(0) => {
-                    state.read_done = true;
-                    self.env.sink.push(id, EventKind::Eof, 0, 0);
-                    return;
-                }
-                Ok(n) => {
-                    self.conn.shared.inflight.fetch_add(n, Ordering::AcqRel);
-                    self.conn.touch();
-                    credit -= n;
-                    // If `dest` is gone the chunk is dropped: the pipe is marked broken
-                    // and the next read goes the buffer path (see `splice`).
-                    if dest.send_piped(PipedChunk::spliced(n, self.conn.clone(), kernel.clone())).is_ok() {
-                        self.conn.shared.piped_in.fetch_add(n as u64, Ordering::Relaxed);
-                    }
-                    if n < want || credit == 0 {
-                        return;
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    state.read_done = true;
-                    self.env.sink.push(id, EventKind::Error, sys::errno_of(&e), Syscall::Read as i32);
-                    return;
-                }
-            }
-        }
+            Ok(n)
+        });
     }
 
     /// Whether reading must wait for the kernel pipe to drain (Linux native pipe).
@@ -540,55 +536,29 @@ impl Driver<'_> {
     /// batch, under the same read credit (returned when `dest` has written it).
     fn read_piped(&mut self, dest: &Arc<Conn>, credit: usize, state: &mut ReadWriteState) {
         let id = self.conn.id();
-        let mut credit = credit;
         let mut fds = Vec::new();
-        for _ in 0..READS_PER_TURN {
-            // pause() in JS: not one more byte to the destination.
-            if !self.conn.shared.reading.load(Ordering::Acquire) {
-                return;
-            }
-            let want = credit.min(READ_CHUNK);
+        self.read_turn(credit, READ_CHUNK, state, |d, want| {
             let mut buf = Vec::with_capacity(want);
-            let result = self.stream.try_read(&mut buf.spare_capacity_mut()[..want], &mut fds);
+            let result = d.stream.try_read(&mut buf.spare_capacity_mut()[..want], &mut fds);
             // Descriptors are not piped: they still go to JS, as the 'fd' event.
-            self.env.sink.push_fds(id, &mut fds);
-            match result {
-                Ok(0) => {
-                    state.read_done = true;
-                    self.env.sink.push(id, EventKind::Eof, 0, 0);
-                    return;
-                }
-                Ok(n) => {
-                    // SAFETY: the read initialized `n` bytes of the reserved capacity.
-                    unsafe { buf.set_len(n) };
-                    self.conn.shared.inflight.fetch_add(n, Ordering::AcqRel);
-                    self.conn.touch();
-                    credit -= n;
-                    match dest.send_piped(PipedChunk::new(buf, self.conn.clone())) {
-                        Ok(()) => {
-                            self.conn.shared.piped_in.fetch_add(n as u64, Ordering::Relaxed);
-                        }
-                        Err(unsent) => {
-                            // The destination closed: the bytes go to JS instead, as
-                            // data, so none is lost (JS unpipes on the close).
-                            if let Some(chunk) = unsent {
-                                self.env.sink.push_data(id, &chunk.into_unsent());
-                            }
-                        }
+            d.env.sink.push_fds(id, &mut fds);
+            let n = result?;
+            if n > 0 {
+                // SAFETY: the read initialized `n` bytes of the reserved capacity.
+                unsafe { buf.set_len(n) };
+                d.conn.shared.inflight.fetch_add(n, Ordering::AcqRel);
+                match dest.send_piped(PipedChunk::new(buf, d.conn.clone())) {
+                    Ok(()) => {
+                        d.conn.shared.piped_in.fetch_add(n as u64, Ordering::Relaxed);
                     }
-                    if n < want || credit == 0 {
-                        return;
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    state.read_done = true;
-                    self.env.sink.push(id, EventKind::Error, sys::errno_of(&e), Syscall::Read as i32);
-                    return;
+                    // The destination closed: the bytes go to JS instead, as data, so
+                    // none is lost (JS unpipes on the close).
+                    Err(Some(chunk)) => d.env.sink.push_data(id, &chunk.into_unsent()),
+                    Err(None) => {}
                 }
             }
-        }
+            Ok(n)
+        });
     }
 
     /// Match node:net: `end()` shuts the write side down only after every queued byte
