@@ -95,6 +95,11 @@ export declare class SocketHandle {
   reset(): void
   readStart(): void
   readStop(): void
+  /**
+   * Whether bytes are being taken as they come ('data' listener, `resume()`, native
+   * pipe): a flowing socket reads further ahead of JS than a paused one.
+   */
+  setFlowing(flowing: boolean): void
   /** JS has taken `n` bytes from `Data` events; the reactor may read that much more. */
   consumed(n: number): void
   setTimeout(ms: number): void

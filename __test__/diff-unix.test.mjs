@@ -323,6 +323,11 @@ dt('unix: back-pressure: write() returns false into a paused peer, drain after r
     writes++;
   }
   ctx.rec('o', 'blocked', ok, client.writableNeedDrain, client.writableLength > 0, client.bufferSize === client.writableLength);
+  // Listen for 'drain' now: the paused reader's one read ahead (64 KiB on both) frees
+  // kernel buffer, and whether the blocked write then finishes before resume() is up to
+  // the kernel (a write tried at once finds the room; one that waits for POLLOUT waits
+  // for the buffer to fall to a quarter) and to thread timing.
+  const drained = ctx.wait(client, 'drain');
   // let the reactor and libuv run; the paused reader must not see data
   await ctx.immediate();
   await ctx.immediate();
@@ -331,7 +336,6 @@ dt('unix: back-pressure: write() returns false into a paused peer, drain after r
   const h = createHash('sha256');
   let got = 0;
   accepted.on('data', (d) => { h.update(d); got += d.length; });
-  const drained = ctx.wait(client, 'drain');
   accepted.resume();
   await drained;
   ctx.rec('o', 'drained', client.writableLength, client.writableNeedDrain, client.bufferSize);

@@ -75,6 +75,7 @@ export function retryNativePipe(src: any): void {
   // The reactor refuses while bytes it read are still on their way to JS.
   if (!from.native.pipeTo(to.native)) return;
   src[kNativeActive] = true;
+  from.setFlowing(true);
   from.piped = true;
   to.piped = true;
   forgetDrainRetry(src, dest);
@@ -100,6 +101,7 @@ export function stopNativePipe(src: any): void {
   // Bytes already handed to the destination stay ahead of anything JS writes to it
   // later (the reactor counts them as queued writes there).
   src._handle?.native?.unpipe();
+  src._handle?.setFlowing(src.readableFlowing === true);
 }
 
 /**

@@ -438,7 +438,9 @@ proto.pause = function pause(this: any) {
   if ((this[kBuffer] || isNativelyPiped(this)) && !this.connecting && this._handle && this._handle.reading) {
     this._handle.readStop();
   }
-  return stream.Duplex.prototype.pause.call(this);
+  const result = stream.Duplex.prototype.pause.call(this);
+  this._handle?.setFlowing(isNativelyPiped(this));
+  return result;
 };
 
 proto.resume = function resume(this: any) {
@@ -447,7 +449,9 @@ proto.resume = function resume(this: any) {
   } else if (isNativelyPiped(this) && !this.connecting && this._handle && !this._handle.reading) {
     this._handle.readStart();
   }
-  return stream.Duplex.prototype.resume.call(this);
+  const result = stream.Duplex.prototype.resume.call(this);
+  this._handle?.setFlowing(this.readableFlowing === true || isNativelyPiped(this));
+  return result;
 };
 
 proto.read = function read(this: any, n?: number) {

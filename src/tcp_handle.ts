@@ -34,6 +34,8 @@ export class TcpHandle {
   private noDelay: boolean | null = null;
   private keepAlive: [boolean, number] | null = null;
   private timeoutMs = 0;
+  /** Bytes are taken as they come, so the reactor may read further ahead. */
+  private flowing = false;
 
   constructor(
     private owner: EventTarget | null,
@@ -80,6 +82,9 @@ export class TcpHandle {
     if (this.noDelay !== null) native.setNoDelay(this.noDelay);
     if (this.keepAlive !== null) native.setKeepAlive(this.keepAlive[0], this.keepAlive[1]);
     if (this.timeoutMs > 0) native.setTimeout(this.timeoutMs);
+    // A socket may flow before it connects (`on('data')` right after `new Socket()`).
+    if ((this.owner as any)?.readableFlowing === true) this.flowing = true;
+    if (this.flowing) native.setFlowing(true);
   }
 
   /**
@@ -139,6 +144,17 @@ export class TcpHandle {
   readStop(): void {
     this.reading = false;
     if (this.native) this.native.readStop();
+  }
+
+  /**
+   * Flowing (a 'data' listener, resume(), a native pipe) lets the reactor read up to
+   * 256 KiB ahead of JS; otherwise one 64 KiB read, as libuv makes before a paused
+   * node:net socket's buffer says stop (READ_AHEAD_* in conn.rs).
+   */
+  setFlowing(on: boolean): void {
+    if (on === this.flowing) return;
+    this.flowing = on;
+    if (this.native) this.native.setFlowing(on);
   }
 
   /** Lets the reactor read again after JS took `n` more bytes. */

@@ -92,6 +92,13 @@ impl SocketHandle {
         self.conn.read_stop();
     }
 
+    /// Whether bytes are being taken as they come ('data' listener, `resume()`, native
+    /// pipe): a flowing socket reads further ahead of JS than a paused one.
+    #[napi(js_name = "setFlowing", catch_unwind)]
+    pub fn set_flowing(&self, flowing: bool) {
+        self.conn.set_read_ahead(if flowing { rsnet_reactor::READ_AHEAD_FLOWING } else { rsnet_reactor::READ_AHEAD_PAUSED });
+    }
+
     /// JS has taken `n` bytes from `Data` events; the reactor may read that much more.
     #[napi(catch_unwind)]
     pub fn consumed(&self, n: u32) {

@@ -39,10 +39,18 @@ pub(crate) enum ConnCmd {
     Piped(Box<crate::pipe::PipedChunk>),
 }
 
-/// How much a socket may have delivered to JS and not yet seen consumed. Large enough
-/// that a 64 KiB read per syscall keeps flowing while JS works through the last one;
-/// small enough that a paused socket holds kernel buffers, not process memory.
-pub const DEFAULT_READ_LIMIT: usize = 256 * 1024;
+/// How much a flowing socket (a 'data' listener, `resume()`, a native pipe) may have
+/// delivered and not yet seen consumed. Large enough that a 64 KiB read per syscall
+/// keeps flowing while JS works through the last ones on the other thread.
+pub const READ_AHEAD_FLOWING: usize = 256 * 1024;
+
+/// The same for a socket nobody is taking bytes from yet, or that was paused: one
+/// 64 KiB read, as libuv makes before node:net's stream buffer says stop.
+///
+/// Match node:net: a paused socket keeps the rest in the kernel. Reading further would
+/// empty the peer's send buffer behind the pause, so its blocked writes would finish
+/// (and 'drain') while the reader is still paused, which node:net's never do.
+pub const READ_AHEAD_PAUSED: usize = 64 * 1024;
 
 /// The most slices one `sendmsg` takes: IOV_MAX is 1024 on Linux and the BSDs.
 const MAX_IOV: usize = 1024;
@@ -113,7 +121,7 @@ impl Conn {
             pipe: Mutex::new(None),
             shared: Shared {
                 inflight: AtomicUsize::new(0),
-                read_limit: AtomicUsize::new(DEFAULT_READ_LIMIT),
+                read_limit: AtomicUsize::new(READ_AHEAD_PAUSED),
                 reading: AtomicBool::new(reading),
                 timeout_ms: AtomicU64::new(0),
                 activity: AtomicU64::new(now_ms()),
@@ -275,6 +283,15 @@ impl Conn {
     pub fn read_stop(&self) {
         self.shared.reading.store(false, Ordering::Release);
         self.shared.wake.notify_one();
+    }
+
+    /// How far reading may run ahead of JS: `READ_AHEAD_FLOWING` or `READ_AHEAD_PAUSED`.
+    /// A larger limit wakes the task, which may be waiting for credit.
+    pub fn set_read_ahead(&self, bytes: usize) {
+        let before = self.shared.read_limit.swap(bytes, Ordering::AcqRel);
+        if bytes > before {
+            self.shared.wake.notify_one();
+        }
     }
 
     /// JS has taken `n` delivered bytes off the reactor's hands; reading may resume.

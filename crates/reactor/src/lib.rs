@@ -48,7 +48,7 @@ mod sink;
 mod stream;
 mod sys;
 
-pub use conn::{Conn, WriteOutcome};
+pub use conn::{Conn, WriteOutcome, READ_AHEAD_FLOWING, READ_AHEAD_PAUSED};
 pub use env::{ConnectTarget, Env, ListenOptions};
 pub use event::{EventKind, Syscall, RECORD_WORDS};
 pub use listener::Listener;
