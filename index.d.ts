@@ -76,15 +76,26 @@ export declare class SocketHandle {
   /**
    * Writes one request. Returns 0 when every byte went out now, 1 when some are
    * queued (a `WriteDone` event follows), or the negative errno of a failure.
+   *
+   * `try_now` false sends nothing on this thread: the reactor writes it all. That is
+   * for bytes the reactor itself just read (a proxy's 'data' chunks), which are in
+   * its thread's cache and not in this one's.
+   *
+   * On 1 the queued bytes are `data`'s own, not a copy: the caller must keep `data`
+   * alive and unchanged until the `WriteDone` or `Closed` event (TcpHandle's
+   * `writeHold` does).
    */
-  write(data: Buffer): number
+  write(data: Buffer, tryNow: boolean): number
   /**
    * `write` with a descriptor passed alongside (SCM_RIGHTS over a Unix socket): 0,
    * 1 or a negative errno as `write`. The caller keeps its own copy of `fd`.
    */
   writeFd(data: Buffer, fd: number): number
-  /** `write` for several buffers at once (`_writev`), sent with one `writev`. */
-  writev(chunks: Array<Buffer>): number
+  /**
+   * `write` for several buffers at once (`_writev`), sent with one `writev`; on 1
+   * every one of them must be kept.
+   */
+  writev(chunks: Array<Buffer>, tryNow: boolean): number
   shutdown(): void
   /**
    * Shuts the write side down now if nothing is queued: returns 0 or the errno

@@ -625,12 +625,14 @@ proto._writeGeneric = function _writeGeneric(this: any, writev: boolean, data: a
       if (buf[kFdToSend] !== undefined) withFd = true;
     }
     if (withFd) return writeChunksInOrder(this, handle, buffers, cb);
-    result = handle.native.writev(buffers);
+    result = handle.native.writev(buffers, true);
+    if (result === 1) handle.writeHold = buffers;
   } else {
     const buf = typeof data === 'string' ? Buffer.from(data, encoding as BufferEncoding) : data;
     bytes = buf.length;
     const fd = buf[kFdToSend];
-    result = fd === undefined ? handle.native.write(buf) : handle.native.writeFd(buf, fd);
+    result = fd === undefined ? handle.native.write(buf, true) : handle.native.writeFd(buf, fd);
+    if (result === 1) handle.writeHold = buf;
   }
   handle.ownBytesWritten += bytes;
   if (result < 0) {
@@ -638,7 +640,8 @@ proto._writeGeneric = function _writeGeneric(this: any, writev: boolean, data: a
   } else if (result === 0) {
     cb();
   } else {
-    // Queued in the reactor: the callback waits for its WriteDone.
+    // Queued in the reactor, in place: the callback waits for its WriteDone, and the
+    // buffers are held until then (see TcpHandle.writeHold).
     handle.writeCallback = cb;
   }
 };
@@ -694,7 +697,8 @@ function writeChunksInOrder(socket: any, handle: TcpHandle, chunks: Buffer[], cb
     if (i === chunks.length) return cb();
     const chunk = chunks[i++];
     const fd = (chunk as any)[kFdToSend];
-    const result = fd === undefined ? handle.native.write(chunk) : handle.native.writeFd(chunk, fd);
+    const result = fd === undefined ? handle.native.write(chunk, true) : handle.native.writeFd(chunk, fd);
+    if (result === 1) handle.writeHold = chunk;
     handle.ownBytesWritten += chunk.length;
     if (result < 0) cb(errnoException(-result, 'write'));
     else if (result === 0) next();
@@ -806,6 +810,7 @@ function onEof(socket: any): void {
 
 function onWriteDone(socket: any): void {
   const handle: TcpHandle = socket._handle;
+  handle.writeHold = null;
   const cb = handle.writeCallback;
   handle.writeCallback = null;
   if (cb) cb(null);

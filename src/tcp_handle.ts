@@ -16,6 +16,13 @@ export class TcpHandle {
   unacked = 0;
   /** Write and shutdown callbacks waiting for the reactor (one of each at most). */
   writeCallback: ((err?: Error | null) => void) | null = null;
+  /**
+   * The Buffer(s) of the write the reactor has queued: it writes from their memory, not
+   * a copy, so they are kept until its WriteDone (or for as long as this handle lives,
+   * if the socket closes first). Match node:net: libuv's write request holds the
+   * caller's buffers the same way.
+   */
+  writeHold: Buffer | Buffer[] | null = null;
   shutdownCallback: ((errno: number) => void) | null = null;
   /** Bytes delivered to JS. */
   ownBytesRead = 0;

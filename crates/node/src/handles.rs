@@ -35,9 +35,21 @@ impl SocketHandle {
 
     /// Writes one request. Returns 0 when every byte went out now, 1 when some are
     /// queued (a `WriteDone` event follows), or the negative errno of a failure.
+    ///
+    /// `try_now` false sends nothing on this thread: the reactor writes it all. That is
+    /// for bytes the reactor itself just read (a proxy's 'data' chunks), which are in
+    /// its thread's cache and not in this one's.
+    ///
+    /// On 1 the queued bytes are `data`'s own, not a copy: the caller must keep `data`
+    /// alive and unchanged until the `WriteDone` or `Closed` event (TcpHandle's
+    /// `writeHold` does).
     #[napi(catch_unwind)]
-    pub fn write(&self, data: BufferSlice) -> i32 {
-        outcome(self.conn.write(&[&data]))
+    pub fn write(&self, data: BufferSlice, try_now: bool) -> i32 {
+        // SAFETY: JS keeps the Buffer until the request or the socket is over, and its
+        // memory does not move: napi_get_buffer_info gave the address of its backing
+        // store, which lives off the JS heap. The env's teardown revokes the loan
+        // (`EnvShared::js_memory`).
+        outcome(unsafe { self.conn.write_lent(&[&data], try_now) })
     }
 
     /// `write` with a descriptor passed alongside (SCM_RIGHTS over a Unix socket): 0,
@@ -47,11 +59,13 @@ impl SocketHandle {
         outcome(self.conn.write_with_fd(&data, fd))
     }
 
-    /// `write` for several buffers at once (`_writev`), sent with one `writev`.
+    /// `write` for several buffers at once (`_writev`), sent with one `writev`; on 1
+    /// every one of them must be kept.
     #[napi(catch_unwind)]
-    pub fn writev(&self, chunks: Vec<BufferSlice>) -> i32 {
+    pub fn writev(&self, chunks: Vec<BufferSlice>, try_now: bool) -> i32 {
         let slices: Vec<&[u8]> = chunks.iter().map(|c| &c[..]).collect();
-        outcome(self.conn.write(&slices))
+        // SAFETY: as in `write`.
+        outcome(unsafe { self.conn.write_lent(&slices, try_now) })
     }
 
     #[napi(catch_unwind)]

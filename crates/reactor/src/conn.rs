@@ -10,16 +10,19 @@ use std::io::{self, IoSlice};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::Notify;
+
+use crate::inbox::Inbox;
 
 use crate::runtime::now_ms;
 use crate::stream::SockAddr;
 use crate::sys;
+use crate::write_bytes::{LentBytes, WriteBytes};
 
 /// Part of a queued write request: bytes, and a descriptor to pass with their first
 /// byte (SCM_RIGHTS) if the JS call had one.
 pub(crate) struct Segment {
-    pub bytes: Vec<u8>,
+    pub bytes: WriteBytes,
     pub fd: Option<sys::PassedFd>,
 }
 
@@ -80,7 +83,8 @@ pub struct Conn {
     id: u32,
     /// `Some` while the task holds the open stream. See the module comment.
     fd: Mutex<Option<sys::OsHandle>>,
-    tx: mpsc::UnboundedSender<ConnCmd>,
+    /// Commands for the task, which `shared.wake` announces.
+    pub(crate) inbox: Inbox,
     /// The destination while this socket is natively piped (see `pipe`). Reads take
     /// this lock, so switching the pipe on or off happens between two reads.
     pipe: Mutex<Option<crate::pipe::PipeRoute>>,
@@ -112,12 +116,11 @@ pub enum WriteOutcome {
 }
 
 impl Conn {
-    pub(crate) fn new(id: u32, reading: bool) -> (Arc<Conn>, mpsc::UnboundedReceiver<ConnCmd>) {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let conn = Arc::new(Conn {
+    pub(crate) fn new(id: u32, reading: bool) -> Arc<Conn> {
+        Arc::new(Conn {
             id,
             fd: Mutex::new(None),
-            tx,
+            inbox: Inbox::default(),
             pipe: Mutex::new(None),
             shared: Shared {
                 inflight: AtomicUsize::new(0),
@@ -130,8 +133,7 @@ impl Conn {
                 piped_in: AtomicU64::new(0),
                 piped_out: AtomicU64::new(0),
             },
-        });
-        (conn, rx)
+        })
     }
 
     pub fn id(&self) -> u32 {
@@ -160,12 +162,12 @@ impl Conn {
 
     fn send(&self, cmd: ConnCmd) {
         // The task is gone only after Close, when there is nothing left to do.
-        let _ = self.tx.send(cmd);
+        let _ = self.inbox.send(cmd, &self.shared.wake);
     }
 
     /// Sends to the task, giving the command back if the task is gone.
     pub(crate) fn try_send(&self, cmd: ConnCmd) -> Result<(), ConnCmd> {
-        self.tx.send(cmd).map_err(|e| e.0)
+        self.inbox.send(cmd, &self.shared.wake)
     }
 
     /// The native pipe's destination, locked (see `pipe`).
@@ -177,10 +179,29 @@ impl Conn {
     /// (as libuv does: most small writes end here with no copy and no thread hop), the
     /// rest copied once and queued to the task.
     pub fn write(&self, bufs: &[&[u8]]) -> io::Result<WriteOutcome> {
+        self.write_request(bufs, true, |rest| WriteBytes::Owned(rest.to_vec()))
+    }
+
+    /// `write`, except that what the kernel does not take now is queued in place, not
+    /// copied (see `write_bytes`). With `try_now` false nothing is sent on the calling
+    /// thread and the task writes it all: for bytes this reactor just read (a proxy's),
+    /// which are still in its thread's cache and not in the caller's.
+    ///
+    /// # Safety
+    /// If this returns `Queued`, the memory of every buffer in `bufs` must stay valid
+    /// and unchanged until the request's `WriteDone` event or the socket's `Closed`
+    /// event, whichever comes first.
+    pub unsafe fn write_lent(&self, bufs: &[&[u8]], try_now: bool) -> io::Result<WriteOutcome> {
+        // SAFETY: the caller keeps the buffers as `LentBytes::new` asks (this fn's
+        // contract).
+        self.write_request(bufs, try_now, |rest| WriteBytes::Lent(unsafe { LentBytes::new(rest) }))
+    }
+
+    fn write_request(&self, bufs: &[&[u8]], try_now: bool, keep: impl Fn(&[u8]) -> WriteBytes) -> io::Result<WriteOutcome> {
         let total: usize = bufs.iter().map(|b| b.len()).sum();
         self.touch();
         let mut sent = 0;
-        if self.shared.queued_writes.load(Ordering::Acquire) == 0 {
+        if try_now && self.shared.queued_writes.load(Ordering::Acquire) == 0 {
             // sendmsg refuses more than IOV_MAX slices (EMSGSIZE); what does not fit
             // here is queued like any other remainder.
             let slices: Vec<IoSlice<'_>> = bufs.iter().take(MAX_IOV).map(|b| IoSlice::new(b)).collect();
@@ -190,17 +211,17 @@ impl Conn {
                 return Ok(WriteOutcome::Done);
             }
         }
-        let mut rest = Vec::with_capacity(total - sent);
+        let mut request = Vec::with_capacity(bufs.len());
         let mut skip = sent;
         for b in bufs {
             if skip >= b.len() {
                 skip -= b.len();
                 continue;
             }
-            rest.extend_from_slice(&b[skip..]);
+            request.push(Segment { bytes: keep(&b[skip..]), fd: None });
             skip = 0;
         }
-        self.queue(vec![Segment { bytes: rest, fd: None }]);
+        self.queue(request);
         Ok(WriteOutcome::Queued { sent })
     }
 
@@ -226,11 +247,11 @@ impl Conn {
             }
             if sent > 0 {
                 // The descriptor went with the first byte; the rest is plain data.
-                self.queue(vec![Segment { bytes: bytes[sent..].to_vec(), fd: None }]);
+                self.queue(vec![Segment { bytes: WriteBytes::Owned(bytes[sent..].to_vec()), fd: None }]);
                 return Ok(WriteOutcome::Queued { sent });
             }
         }
-        self.queue(vec![Segment { bytes: bytes.to_vec(), fd: Some(sys::dup_fd(pass)?) }]);
+        self.queue(vec![Segment { bytes: WriteBytes::Owned(bytes.to_vec()), fd: Some(sys::dup_fd(pass)?) }]);
         Ok(WriteOutcome::Queued { sent: 0 })
     }
 

@@ -7,8 +7,8 @@ use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use tokio::io::Interest;
 use tokio::net::TcpSocket;
-use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::conn::{Conn, ConnCmd, Segment};
 use crate::pipe::PipedChunk;
@@ -20,6 +20,7 @@ use crate::idle::IdleTimer;
 use crate::runtime::instant_at_ms;
 use crate::stream::Stream;
 use crate::sys;
+use crate::write_bytes::WriteBytes;
 
 /// Bytes read per syscall at most. One read of this size per readiness event keeps
 /// syscalls per byte low for bulk transfers without a per-socket buffer: reads land
@@ -53,12 +54,12 @@ enum Exit {
     Reset,
 }
 
-pub(crate) async fn run(conn: Arc<Conn>, env: Arc<EnvShared>, mut rx: UnboundedReceiver<ConnCmd>, start: Start) {
+pub(crate) async fn run(conn: Arc<Conn>, env: Arc<EnvShared>, start: Start) {
     let mut idle = IdleTimer::default();
     let mut early = Vec::new();
     let stream = match start {
         Start::Open(stream) => stream,
-        Start::Connect(target) => match connect(&conn, &env, &mut rx, &mut idle, &mut early, target).await {
+        Start::Connect(target) => match Box::pin(connect(&conn, &env, &mut idle, &mut early, target)).await {
             Some(stream) => {
                 conn.set_fd(Some(stream.os_handle()));
                 conn.touch();
@@ -66,6 +67,7 @@ pub(crate) async fn run(conn: Arc<Conn>, env: Arc<EnvShared>, mut rx: UnboundedR
                 stream
             }
             None => {
+                drop(conn.inbox.close());
                 env.remove_conn(conn.id());
                 env.sink.push(conn.id(), EventKind::Closed, 0, 0);
                 return;
@@ -73,7 +75,7 @@ pub(crate) async fn run(conn: Arc<Conn>, env: Arc<EnvShared>, mut rx: UnboundedR
         },
     };
     let mut driver = Driver { conn: &conn, env: &env, stream: &stream, writes: WriteQueue::default(), idle };
-    let exit = driver.drive(&mut rx, early).await;
+    let exit = driver.drive(early).await;
     if let Exit::Reset = exit {
         // SAFETY: the task still owns `stream`, so its descriptor is open.
         let _ = unsafe { sys::set_linger_zero(stream.os_handle()) };
@@ -85,6 +87,9 @@ pub(crate) async fn run(conn: Arc<Conn>, env: Arc<EnvShared>, mut rx: UnboundedR
     // the JS thread gets EBADF instead of touching a closed or reused descriptor.
     conn.set_fd(None);
     drop(stream);
+    // Commands that came after the last turn (a native pipe's chunks) are dropped,
+    // which returns their sources' credit; later ones are refused.
+    drop(conn.inbox.close());
     env.remove_conn(conn.id());
     env.sink.push(conn.id(), EventKind::Closed, 0, 0);
 }
@@ -94,7 +99,6 @@ pub(crate) async fn run(conn: Arc<Conn>, env: Arc<EnvShared>, mut rx: UnboundedR
 async fn connect(
     conn: &Conn,
     env: &EnvShared,
-    rx: &mut UnboundedReceiver<ConnCmd>,
     idle: &mut IdleTimer,
     early: &mut Vec<ConnCmd>,
     target: ConnectTarget,
@@ -107,6 +111,13 @@ async fn connect(
     };
     tokio::pin!(attempt);
     loop {
+        while let Some(cmd) = conn.inbox.next() {
+            match cmd {
+                ConnCmd::Close | ConnCmd::Reset => return None,
+                // JS queues writes until 'connect'; keep any that come early, in order.
+                other => early.push(other),
+            }
+        }
         let deadline = idle.deadline(&conn.shared);
         tokio::select! {
             result = &mut attempt => match result {
@@ -116,11 +127,7 @@ async fn connect(
                     return None;
                 }
             },
-            cmd = rx.recv() => match cmd {
-                None | Some(ConnCmd::Close) | Some(ConnCmd::Reset) => return None,
-                // JS queues writes until 'connect'; keep any that come early, in order.
-                Some(other) => early.push(other),
-            },
+            // A command (see `Inbox::send`), or a setTimeout change.
             _ = conn.shared.wake.notified() => {}
             _ = sleep_until(deadline) => {
                 if idle.expired(&conn.shared) {
@@ -151,9 +158,12 @@ fn write_passing_fd(_stream: &Stream, _bytes: &[u8], pass: &sys::PassedFd) -> io
     match *pass {}
 }
 
+/// Boxed: tokio's `Sleep` is large and cache-line aligned, and inline it would
+/// make every connection's task that much bigger (and aligned), though only sockets
+/// with `setTimeout` ever sleep.
 async fn sleep_until(deadline_ms: Option<u64>) {
     match deadline_ms {
-        Some(ms) => tokio::time::sleep_until(instant_at_ms(ms)).await,
+        Some(ms) => Box::pin(tokio::time::sleep_until(instant_at_ms(ms))).await,
         None => std::future::pending().await,
     }
 }
@@ -210,36 +220,45 @@ struct Driver<'a> {
 }
 
 impl Driver<'_> {
-    async fn drive(&mut self, rx: &mut UnboundedReceiver<ConnCmd>, early: Vec<ConnCmd>) -> Exit {
+    async fn drive(&mut self, early: Vec<ConnCmd>) -> Exit {
         let mut state = ReadWriteState::default();
         for cmd in early {
-            if let Some(exit) = self.command(Some(cmd), &mut state) {
+            if let Some(exit) = self.command(cmd, &mut state) {
                 return exit;
             }
         }
         loop {
+            // Commands first, as they came: a write, then a close, never the other way.
+            while let Some(cmd) = self.conn.inbox.next() {
+                if let Some(exit) = self.command(cmd, &mut state) {
+                    return exit;
+                }
+            }
             let shared = &self.conn.shared;
             let credit = shared.read_limit.load(Ordering::Relaxed).saturating_sub(shared.inflight.load(Ordering::Acquire));
             let want_read = !state.read_done && credit > 0 && shared.reading.load(Ordering::Acquire) && !self.pipe_full();
             let want_write = !self.writes.segments.is_empty() && !state.write_failed;
+            let interest = match (want_read, want_write) {
+                (true, true) => Some(Interest::READABLE | Interest::WRITABLE),
+                (true, false) => Some(Interest::READABLE),
+                (false, true) => Some(Interest::WRITABLE),
+                (false, false) => None,
+            };
             let deadline = self.idle.deadline(shared);
             tokio::select! {
                 biased;
-                cmd = rx.recv() => {
-                    if let Some(exit) = self.command(cmd, &mut state) {
-                        return exit;
+                ready = self.stream.ready(interest.unwrap_or(Interest::READABLE)), if interest.is_some() => {
+                    if let Ok(ready) = ready {
+                        if want_write && ready.is_writable() {
+                            self.flush(&mut state);
+                        }
+                        if want_read && ready.is_readable() {
+                            self.read(credit, &mut state);
+                        }
                     }
                 }
-                ready = self.stream.writable(), if want_write => {
-                    if ready.is_ok() {
-                        self.flush(&mut state);
-                    }
-                }
-                ready = self.stream.readable(), if want_read => {
-                    if ready.is_ok() {
-                        self.read(credit, &mut state);
-                    }
-                }
+                // A command, credit returned, readStart/readStop, a setTimeout change,
+                // or a native pipe's drain: the next turn looks again.
                 _ = shared.wake.notified() => {}
                 _ = sleep_until(deadline) => {
                     if self.idle.expired(shared) {
@@ -251,15 +270,15 @@ impl Driver<'_> {
         }
     }
 
-    fn command(&mut self, cmd: Option<ConnCmd>, state: &mut ReadWriteState) -> Option<Exit> {
+    fn command(&mut self, cmd: ConnCmd, state: &mut ReadWriteState) -> Option<Exit> {
         match cmd {
-            None | Some(ConnCmd::Close) => return Some(Exit::Close),
-            Some(ConnCmd::Reset) => return Some(Exit::Reset),
-            Some(ConnCmd::Write(request)) => {
+            ConnCmd::Close => return Some(Exit::Close),
+            ConnCmd::Reset => return Some(Exit::Reset),
+            ConnCmd::Write(request) => {
                 let total = request.iter().map(|s| s.bytes.len()).sum();
                 let last = request.len().saturating_sub(1);
                 if request.is_empty() {
-                    self.writes.segments.push_back(Queued { segment: Segment { bytes: Vec::new(), fd: None }, done: Completion::Request(0) });
+                    self.writes.segments.push_back(Queued { segment: Segment { bytes: WriteBytes::default(), fd: None }, done: Completion::Request(0) });
                 }
                 for (i, segment) in request.into_iter().enumerate() {
                     let done = if i == last { Completion::Request(total) } else { Completion::Part };
@@ -269,18 +288,18 @@ impl Driver<'_> {
                     self.flush(state);
                 }
             }
-            Some(ConnCmd::Piped(chunk)) => {
+            ConnCmd::Piped(chunk) => {
                 let mut chunk = *chunk;
                 if state.write_failed {
                     // Nowhere to go: dropping the chunk returns the source's credit.
                     self.conn.shared.queued_writes.fetch_sub(1, Ordering::AcqRel);
                 } else {
-                    let bytes = chunk.take_bytes();
+                    let bytes = WriteBytes::Owned(chunk.take_bytes());
                     self.writes.segments.push_back(Queued { segment: Segment { bytes, fd: None }, done: Completion::Piped(chunk) });
                     self.flush(state);
                 }
             }
-            Some(ConnCmd::Shutdown) => state.shutdown_wanted = true,
+            ConnCmd::Shutdown => state.shutdown_wanted = true,
         }
         self.maybe_shutdown(state);
         None
@@ -288,6 +307,17 @@ impl Driver<'_> {
 
     /// Writes queued requests until the kernel pushes back.
     fn flush(&mut self, state: &mut ReadWriteState) {
+        let env = self.env;
+        // Held while writing: lent bytes live in the env's JS heap (see `write_bytes`).
+        let js_memory = env.js_memory();
+        if !*js_memory {
+            // The env is being torn down and its Buffers with it; teardown closes this
+            // socket next. Nothing more is written.
+            state.write_failed = true;
+            self.writes.segments.clear();
+            self.writes.offset = 0;
+            return;
+        }
         loop {
             self.complete_finished_requests();
             let Some(front) = self.writes.segments.front() else { return };
@@ -316,7 +346,7 @@ impl Driver<'_> {
             let result = if let (Some(pass), 0) = (&front.segment.fd, self.writes.offset) {
                 // A descriptor goes alone with its segment, so it reaches the peer with
                 // exactly the bytes it was written with.
-                write_passing_fd(self.stream, &front.segment.bytes, pass)
+                write_passing_fd(self.stream, front.segment.bytes.as_slice(), pass)
             } else {
                 let mut slices = Vec::with_capacity(WRITEV_SLICES.min(self.writes.segments.len()));
                 for (i, q) in self.writes.segments.iter().take(WRITEV_SLICES).enumerate() {
@@ -324,7 +354,7 @@ impl Driver<'_> {
                         break; // a descriptor to pass, or a spliced chunk: next round
                     }
                     let start = if i == 0 { self.writes.offset } else { 0 };
-                    slices.push(IoSlice::new(&q.segment.bytes[start..]));
+                    slices.push(IoSlice::new(&q.segment.bytes.as_slice()[start..]));
                 }
                 self.stream.try_write_vectored(&slices)
             };
@@ -587,4 +617,24 @@ struct ReadWriteState {
     write_failed: bool,
     shutdown_wanted: bool,
     shutdown_done: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    /// What an idle connection costs the reactor is mostly this task, so its size is
+    /// watched: 1,072 bytes before the readiness futures were merged into one and the
+    /// sleep boxed. A change that grows it past the bound should say why.
+    #[test]
+    fn a_connection_task_stays_small() {
+        struct NoWake;
+        impl crate::sink::Wake for NoWake {
+            fn wake(&self) {}
+        }
+        let env = crate::env::Env::new(Box::new(NoWake));
+        let conn = crate::conn::Conn::new(1, false);
+        let target = crate::env::ConnectTarget::Tcp { addr: "127.0.0.1:9".parse().unwrap(), local: None };
+        let task = super::run(conn, env.shared_for_test(), super::Start::Connect(target));
+        let size = std::mem::size_of_val(&task);
+        assert!(size <= 768, "the conn task's future is {size} bytes");
+    }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::TcpListener;
@@ -40,6 +40,11 @@ pub(crate) struct EnvShared {
     conns: Mutex<HashMap<u32, Arc<Conn>>>,
     listeners: Mutex<HashMap<u32, Arc<Listener>>>,
     torn_down: AtomicBool,
+    /// Whether the env's JS memory still exists: false from teardown on. Queued writes
+    /// that point into JS Buffers (`write_bytes`) are written under a read guard, so
+    /// teardown's write guard waits for any write in progress, and none starts after:
+    /// the env's heap is freed right after its cleanup hooks.
+    js_memory: RwLock<bool>,
 }
 
 impl EnvShared {
@@ -55,6 +60,12 @@ impl EnvShared {
 
     pub fn remove_conn(&self, id: u32) {
         self.conns.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+    }
+
+    /// A read guard on the env's JS memory: while it is held and says true, bytes lent
+    /// by the env's Buffers may be read.
+    pub fn js_memory(&self) -> RwLockReadGuard<'_, bool> {
+        self.js_memory.read().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn remove_listener(&self, id: u32) {
@@ -79,8 +90,14 @@ impl Env {
                 conns: Mutex::new(HashMap::new()),
                 listeners: Mutex::new(HashMap::new()),
                 torn_down: AtomicBool::new(false),
+                js_memory: RwLock::new(true),
             }),
         }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn shared_for_test(&self) -> Arc<EnvShared> {
+        self.shared.clone()
     }
 
     pub fn take_batch(&self) -> Batch {
@@ -140,10 +157,10 @@ impl Env {
     pub fn adopt(&self, fd: i32) -> io::Result<Arc<Conn>> {
         let stream = crate::adopt::stream_from_fd(fd)?;
         let id = self.shared.next_id();
-        let (conn, rx) = Conn::new(id, false);
+        let conn = Conn::new(id, false);
         conn.set_fd(Some(stream.os_handle()));
         self.shared.insert_conn(conn.clone());
-        runtime().spawn(conn_task::run(conn.clone(), self.shared.clone(), rx, Start::Open(stream)));
+        runtime().spawn(conn_task::run(conn.clone(), self.shared.clone(), Start::Open(stream)));
         Ok(conn)
     }
 
@@ -151,9 +168,9 @@ impl Env {
     pub fn connect(&self, target: ConnectTarget) -> Arc<Conn> {
         let id = self.shared.next_id();
         // Reading starts when JS first asks (`_read`), as with libuv's readStart.
-        let (conn, rx) = Conn::new(id, false);
+        let conn = Conn::new(id, false);
         self.shared.insert_conn(conn.clone());
-        runtime().spawn(conn_task::run(conn.clone(), self.shared.clone(), rx, Start::Connect(target)));
+        runtime().spawn(conn_task::run(conn.clone(), self.shared.clone(), Start::Connect(target)));
         conn
     }
 
@@ -173,6 +190,9 @@ impl Env {
         if self.shared.torn_down.swap(true, Ordering::AcqRel) {
             return;
         }
+        // Waits for a write from lent JS memory in progress on the reactor thread; none
+        // starts after this.
+        *self.shared.js_memory.write().unwrap_or_else(|e| e.into_inner()) = false;
         let conns: Vec<_> = self.shared.conns.lock().unwrap_or_else(|e| e.into_inner()).values().cloned().collect();
         for conn in conns {
             conn.close();

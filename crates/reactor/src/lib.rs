@@ -14,10 +14,12 @@
 //!                for the reactor.
 //! * `conn`     — [`Conn`]: a connected (or connecting) socket, shared between the JS
 //!                thread (try-write, socket options) and its reactor task.
+//! * `inbox`    — a conn task's queue of commands from the JS thread.
 //! * `conn_task`— the task that drives one `Conn`: connect, reads under read credit,
 //!                queued writes, shutdown, close.
 //! * `pipe`     — the native pipe: `a.pipe(b)` moved inside the reactor.
 //! * `splice`   — Linux: the native pipe's bytes through a kernel pipe (splice(2)).
+//! * `write_bytes` — a queued write's bytes: the reactor's own, or lent by a JS Buffer.
 //! * `idle`     — the idle timer of `socket.setTimeout()`, owned by the conn task.
 //! * `listener` — [`Listener`]: a listening socket and its accept task.
 //! * `local`    — node:net's `path` endpoints: Unix-domain sockets, or named pipes on
@@ -38,6 +40,7 @@ mod conn_task;
 mod env;
 mod event;
 mod idle;
+mod inbox;
 mod listener;
 mod local;
 mod pipe;
@@ -47,6 +50,7 @@ mod runtime;
 mod sink;
 mod stream;
 mod sys;
+mod write_bytes;
 
 pub use conn::{Conn, WriteOutcome, READ_AHEAD_FLOWING, READ_AHEAD_PAUSED};
 pub use env::{ConnectTarget, Env, ListenOptions};

@@ -151,13 +151,13 @@ pub(crate) async fn accept_loop(listener: Arc<Listener>, env: Arc<EnvShared>, mu
                         break;
                     }
                     let id = env.next_id();
-                    let (conn, rx) = Conn::new(id, !opts.pause_on_connect);
+                    let conn = Conn::new(id, !opts.pause_on_connect);
                     // Published before JS hears of the socket, so options JS applies on
                     // 'connection' (noDelay, keepAlive) reach the fd.
                     conn.set_fd(Some(stream.os_handle()));
                     env.insert_conn(conn.clone());
                     env.sink.push(listener.id, EventKind::Accepted, id as i32, 0);
-                    tokio::spawn(conn_task::run(conn, env.clone(), rx, Start::Open(stream)));
+                    tokio::spawn(conn_task::run(conn, env.clone(), Start::Open(stream)));
                 }
                 Err(e) => {
                     if listener.closing.load(Ordering::Acquire) {
