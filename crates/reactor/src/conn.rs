@@ -294,23 +294,29 @@ impl Conn {
         self.send(ConnCmd::Reset);
     }
 
+    /// Starts reading. Wakes the task only if it was stopped: each wake from this
+    /// thread is a syscall to rouse the reactor's, and a connection that is set up and
+    /// torn down in a few calls (churn) would pay several.
     pub fn read_start(&self) {
-        self.shared.reading.store(true, Ordering::Release);
-        self.shared.wake.notify_one();
+        if !self.shared.reading.swap(true, Ordering::AcqRel) {
+            self.shared.wake.notify_one();
+        }
     }
 
-    /// Stops reading. The task is woken so it stops waiting for readability at once:
-    /// a read it made now would go to a native pipe's destination behind JS's back.
+    /// Stops reading. No wake-up is needed: every read checks the flag first (see
+    /// `read_turn`), so not one more byte is read, above all none for a native pipe's
+    /// destination behind JS's back; a task waiting for readability wakes at most once
+    /// more, reads nothing and stops waiting.
     pub fn read_stop(&self) {
         self.shared.reading.store(false, Ordering::Release);
-        self.shared.wake.notify_one();
     }
 
     /// How far reading may run ahead of JS: `READ_AHEAD_FLOWING` or `READ_AHEAD_PAUSED`.
-    /// A larger limit wakes the task, which may be waiting for credit.
+    /// A larger limit wakes the task if it may be waiting for credit, which it can only
+    /// be if the old limit was used up.
     pub fn set_read_ahead(&self, bytes: usize) {
         let before = self.shared.read_limit.swap(bytes, Ordering::AcqRel);
-        if bytes > before {
+        if bytes > before && self.shared.inflight.load(Ordering::Acquire) >= before {
             self.shared.wake.notify_one();
         }
     }

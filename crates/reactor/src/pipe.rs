@@ -115,8 +115,8 @@ impl Conn {
             #[cfg(target_os = "linux")]
             kernel: None,
         });
+        // No wake-up: the task looks the route up at each read.
         drop(target);
-        self.shared.wake.notify_one();
         true
     }
 
