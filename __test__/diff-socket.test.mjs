@@ -572,6 +572,42 @@ dt('socket timeout is reset by activity', async (net, ctx) => {
   await finish(ctx, server, client, accepted);
 }, { timeout: 10000 });
 
+/** One message from the peer, read: the reactor has looked at its timer since. */
+async function exchange(ctx, { client, accepted }, msg) {
+  accepted.write(msg);
+  await ctx.wait(client, 'data');
+}
+
+/** Sets a short timeout, which must fire on its own time, then cleans up. */
+async function expectTimeout(ctx, { server, client, accepted }, ms) {
+  client.setTimeout(ms);
+  await ctx.wait(client, 'timeout');
+  ctx.rec('client', 'timeout', client.timeout);
+  client.destroy();
+  await finish(ctx, server, client, accepted);
+}
+
+dt('a shorter timeout replaces a longer one and fires on its own time', async (net, ctx) => {
+  const p = await pair(ctx);
+  p.client.setTimeout(60000);
+  // the reactor goes to sleep on the long deadline
+  await exchange(ctx, p, 'x');
+  await expectTimeout(ctx, p, 60);
+});
+
+dt('timeout off and on again between exchanges, as node:http does per request: it still fires', async (net, ctx) => {
+  const p = await pair(ctx);
+  for (let i = 0; i < 3; i++) {
+    p.client.setTimeout(0);
+    // an exchange while it is off, so the reactor sleeps with no deadline at all
+    await exchange(ctx, p, `req${i}`);
+    p.client.setTimeout(5000);
+  }
+  p.client.setTimeout(0);
+  await exchange(ctx, p, 'last');
+  await expectTimeout(ctx, p, 60);
+});
+
 dt('setTimeout before connect and the timeout connect option', async (net, ctx) => {
   const server = ctx.createServer();
   const port = await ctx.listen(server);

@@ -41,6 +41,8 @@ export class TcpHandle {
   private noDelay: boolean | null = null;
   private keepAlive: [boolean, number] | null = null;
   private timeoutMs = 0;
+  /** The timeout the reactor has, which lags timeoutMs when JS turned it off. */
+  private nativeTimeoutMs = 0;
   /** Bytes are taken as they come, so the reactor may read further ahead. */
   private flowing = false;
 
@@ -88,7 +90,10 @@ export class TcpHandle {
     if (this.refed && !this.closed) holdRef(this);
     if (this.noDelay !== null) native.setNoDelay(this.noDelay);
     if (this.keepAlive !== null) native.setKeepAlive(this.keepAlive[0], this.keepAlive[1]);
-    if (this.timeoutMs > 0) native.setTimeout(this.timeoutMs);
+    if (this.timeoutMs > 0) {
+      this.nativeTimeoutMs = this.timeoutMs;
+      native.setTimeout(this.timeoutMs);
+    }
     // A socket may flow before it connects (`on('data')` right after `new Socket()`).
     if ((this.owner as any)?.readableFlowing === true) this.flowing = true;
     if (this.flowing) native.setFlowing(true);
@@ -183,7 +188,34 @@ export class TcpHandle {
 
   setTimeout(ms: number): void {
     this.timeoutMs = ms;
-    if (this.native) this.native.setTimeout(ms);
+    if (!this.native) return;
+    if (ms === 0) {
+      // Off is kept here: a 'timeout' the reactor still sends is dropped (timeoutIsStale).
+      // node:http turns the timeout off and on again around every request on a kept-alive
+      // socket, and each change that reaches the reactor may cost a wake-up of its thread.
+      return;
+    }
+    if (ms === this.nativeTimeoutMs) {
+      // Back on at the value the reactor already has: only a fresh idle period.
+      this.native.touch();
+      return;
+    }
+    this.nativeTimeoutMs = ms;
+    this.native.setTimeout(ms);
+  }
+
+  /**
+   * A 'timeout' from the reactor after JS turned the timeout off: to be dropped. It is
+   * turned off in the reactor too now, so that a socket left without a timeout is not
+   * woken every period.
+   */
+  timeoutIsStale(): boolean {
+    if (this.timeoutMs !== 0) return false;
+    if (this.native && this.nativeTimeoutMs !== 0) {
+      this.nativeTimeoutMs = 0;
+      this.native.setTimeout(0);
+    }
+    return true;
   }
 
   touch(): void {
