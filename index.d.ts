@@ -21,11 +21,17 @@ export declare class Binding {
    * Takes the pending batch into JS's own `records` and `data` arrays, which JS
    * allocates once: most batches (a few events, a few KiB) then cost no allocation
    * on either side, where `poll()` makes an object, a typed array and a Buffer each
-   * time. Returns the number of record words copied; 0 if nothing is pending; -1 if
-   * the batch does not fit (bulk reads), which `takeBatch()` then hands over
-   * without copying.
+   * time. Returns the number of record words copied, with `DATA_APART` set if the
+   * data did not fit (bulk reads: `takeData()` hands it over without a copy); 0 if
+   * nothing is pending; -1 if not even the records fit (thousands of events), and
+   * `takeBatch()` hands over the whole batch.
    */
   pollInto(records: Int32Array, data: Buffer): number
+  /**
+   * The data of the last `pollInto` that answered with `DATA_APART`, as one Buffer
+   * made from the reactor's own memory (no copy), or null.
+   */
+  takeData(): Buffer | null
   /** The batch `pollInto` could not fit, or null. */
   takeBatch(): EventBatch | null
   /** Keeps the process alive while JS has a ref'd handle (`true`), or lets it exit. */
@@ -152,6 +158,12 @@ export interface AddressInfo {
 
 /** Closes a descriptor rsnet received for a socket that no longer wants it. */
 export declare function closeFd(fd: number): void
+
+/**
+ * Set in `pollInto`'s answer when the records were copied but the data was too large
+ * for JS's shared buffer and waits for `takeData` (src/dispatch.ts knows it too).
+ */
+export declare const DATA_APART: number
 
 /**
  * One taken event batch: `records` holds 4 int32 words per event (see

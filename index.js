@@ -839,6 +839,7 @@ module.exports.Binding = nativeBinding.Binding
 module.exports.ServerHandle = nativeBinding.ServerHandle
 module.exports.SocketHandle = nativeBinding.SocketHandle
 module.exports.closeFd = nativeBinding.closeFd
+module.exports.DATA_APART = nativeBinding.DATA_APART
 module.exports.fdAccessMode = nativeBinding.fdAccessMode
 module.exports.fdIsOpen = nativeBinding.fdIsOpen
 module.exports.guessHandleType = nativeBinding.guessHandleType

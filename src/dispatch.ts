@@ -2,7 +2,7 @@
 // owns its id. One Binding (and so one threadsafe function) per JS environment: this
 // module is loaded once per main thread or worker, which is exactly that scope.
 
-import { Binding, RECORD_WORDS, EV_DATA, EV_FD, EV_TIMEOUT, closeFd } from './native';
+import { Binding, RECORD_WORDS, DATA_APART, EV_DATA, EV_FD, EV_TIMEOUT, closeFd } from './native';
 
 /** What a Socket or Server implements to receive its events. */
 export interface EventTarget {
@@ -22,8 +22,9 @@ const LARGE_BATCH = 256 * 1024;
  * The arrays most batches are copied into (binding.pollInto), allocated once: a batch
  * of a few events and a few KiB then costs no allocation at all. Their contents are
  * overwritten by the next poll, so 'data' chunks taken from SHARED_DATA are copied out.
- * A batch that does not fit (bulk reads) comes as its own Buffer instead (takeBatch),
- * whose slices become the chunks without a copy.
+ * Data that does not fit (bulk reads) comes as its own Buffer instead (takeData),
+ * whose slices become the chunks without a copy; a batch of more records than fit
+ * comes whole (takeBatch).
  */
 const SHARED_RECORDS = new Int32Array(16 * 1024);
 const SHARED_DATA = Buffer.allocUnsafeSlow(64 * 1024);
@@ -86,9 +87,15 @@ function drainLoop(): void {
       if (words === 0) return;
       if (words > 0) {
         records = SHARED_RECORDS;
-        recordsEnd = words;
-        data = SHARED_DATA;
-        copyBelow = Infinity;
+        if ((words & DATA_APART) === 0) {
+          recordsEnd = words;
+          data = SHARED_DATA;
+          copyBelow = Infinity;
+        } else {
+          recordsEnd = words & ~DATA_APART;
+          data = binding.takeData() as Buffer;
+          copyBelow = data.length >= LARGE_BATCH ? COPY_BELOW : 0;
+        }
       } else {
         const batch = binding.takeBatch();
         if (batch == null) return;

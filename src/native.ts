@@ -127,6 +127,9 @@ export const fdIsOpen: (fd: number) => boolean = binding.fdIsOpen;
 export const fdAccessMode: (fd: number) => number = binding.fdAccessMode;
 export const setIoThreads: (n: number) => boolean = binding.setIoThreads;
 
+/** Set in pollInto's answer when the batch's data waits for takeData() (crates/node). */
+export const DATA_APART: number = binding.DATA_APART;
+
 /** Words per event record: [id, kind, a, b]. */
 export const RECORD_WORDS = 4;
 

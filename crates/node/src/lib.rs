@@ -27,6 +27,11 @@ use crate::addr::parse_ip;
 use crate::handles::{ServerHandle, SocketHandle};
 use crate::wake::TsfnWaker;
 
+/// Set in `pollInto`'s answer when the records were copied but the data was too large
+/// for JS's shared buffer and waits for `takeData` (src/dispatch.ts knows it too).
+#[napi]
+pub const DATA_APART: i32 = 1 << 30;
+
 /// One taken event batch: `records` holds 4 int32 words per event (see
 /// `crates/reactor/src/event.rs`), `data` the payload bytes of the `Data` events.
 #[napi(object)]
@@ -41,6 +46,8 @@ pub struct Binding {
     waker: Arc<TsfnWaker>,
     /// A batch too large for `pollInto`'s arrays, waiting for `takeBatch()`.
     oversized: std::sync::Mutex<Option<rsnet_reactor::Batch>>,
+    /// Data `pollInto` left for `takeData`.
+    data_apart: std::sync::Mutex<Option<Vec<u8>>>,
 }
 
 #[napi]
@@ -59,7 +66,7 @@ impl Binding {
             waker.abort();
             reactor_env.teardown();
         })?;
-        Ok(Binding { env: reactor_env, waker, oversized: std::sync::Mutex::new(None) })
+        Ok(Binding { env: reactor_env, waker, oversized: std::sync::Mutex::new(None), data_apart: std::sync::Mutex::new(None) })
     }
 
     /// Takes the pending event batch, or null when there is none.
@@ -76,28 +83,45 @@ impl Binding {
     /// Takes the pending batch into JS's own `records` and `data` arrays, which JS
     /// allocates once: most batches (a few events, a few KiB) then cost no allocation
     /// on either side, where `poll()` makes an object, a typed array and a Buffer each
-    /// time. Returns the number of record words copied; 0 if nothing is pending; -1 if
-    /// the batch does not fit (bulk reads), which `takeBatch()` then hands over
-    /// without copying.
+    /// time. Returns the number of record words copied, with `DATA_APART` set if the
+    /// data did not fit (bulk reads: `takeData()` hands it over without a copy); 0 if
+    /// nothing is pending; -1 if not even the records fit (thousands of events), and
+    /// `takeBatch()` hands over the whole batch.
     #[napi(js_name = "pollInto", catch_unwind)]
     pub fn poll_into(&self, mut records: Int32ArraySlice<'_>, mut data: BufferSlice<'_>) -> i32 {
-        let batch = self.env.take_batch();
+        let mut batch = self.env.take_batch();
         if batch.is_empty() {
             return 0;
         }
         // SAFETY: the slice is JS memory borrowed for this call, on the JS thread; no
         // other view of it is written meanwhile.
         let words = unsafe { records.as_mut() };
-        let fits = batch.records.len() <= words.len() && batch.data.len() <= data.len() && batch.records.len() <= i32::MAX as usize;
-        if !fits {
+        let n = batch.records.len();
+        if n > words.len() || n >= DATA_APART as usize {
             *self.oversized.lock().unwrap_or_else(|e| e.into_inner()) = Some(batch);
             return -1;
         }
-        let n = batch.records.len();
         words[..n].copy_from_slice(&batch.records);
-        data[..batch.data.len()].copy_from_slice(&batch.data);
+        let mut result = n as i32;
+        if batch.data.len() <= data.len() {
+            data[..batch.data.len()].copy_from_slice(&batch.data);
+        } else {
+            // Bulk reads: the data goes over whole, without a copy (`takeData`), and the
+            // records still need no allocation.
+            let bytes = std::mem::take(&mut batch.data);
+            *self.data_apart.lock().unwrap_or_else(|e| e.into_inner()) = Some(bytes);
+            result |= DATA_APART;
+        }
         self.env.recycle_batch(batch);
-        n as i32
+        result
+    }
+
+    /// The data of the last `pollInto` that answered with `DATA_APART`, as one Buffer
+    /// made from the reactor's own memory (no copy), or null.
+    #[napi(js_name = "takeData", catch_unwind)]
+    pub fn take_data(&self) -> Option<Buffer> {
+        let bytes = self.data_apart.lock().unwrap_or_else(|e| e.into_inner()).take()?;
+        Some(Buffer::from(bytes))
     }
 
     /// The batch `pollInto` could not fit, or null.
