@@ -11,6 +11,9 @@ import { binding, register, unregister, holdRef, releaseRef } from './dispatch';
 import * as fs from 'fs';
 import { EV_ACCEPTED, EV_ERROR, SYSCALL_NAMES, guessHandleType, ServerHandle } from './native';
 import { socketForAccepted, kServerSocket } from './socket';
+
+/** The listen calls' `pauseOnConnect`: accepted sockets wait for JS to start reading. */
+const NO_READ_ON_ACCEPT = true;
 import {
   errnoException,
   uvExceptionWithHostPort,
@@ -201,7 +204,10 @@ function setupListenHandle(
 ): void {
   // Match node:net: the backlog reaches listen(2) as an int32 ('x' becomes 0).
   const backlogInt = (backlog || DEFAULT_BACKLOG) | 0;
-  const listen = (host: string) => binding.listenTcp(host, port, backlogInt, ipv6Only, self.pauseOnConnect);
+  // The reactor never starts reading an accepted socket by itself: the Socket starts it
+  // once its 'connection' handlers have run (socketForAccepted), so that a pipe() made
+  // there moves even the first bytes natively.
+  const listen = (host: string) => binding.listenTcp(host, port, backlogInt, ipv6Only, NO_READ_ON_ACCEPT);
   let result: any;
   self._handleKind = 'tcp';
   if (typeof fd === 'number') {
@@ -210,13 +216,13 @@ function setupListenHandle(
     const type = guessHandleType(fd);
     if (type === 'TCP' || type === 'PIPE') {
       self._handleKind = type === 'TCP' ? 'tcp' : 'pipe';
-      result = binding.listenFd(fd, backlogInt, self.pauseOnConnect);
+      result = binding.listenFd(fd, backlogInt, NO_READ_ON_ACCEPT);
     } else {
       result = EINVAL;
     }
   } else if (addressType === -1) {
     self._handleKind = 'pipe';
-    result = binding.listenUnix(address, backlogInt, self.pauseOnConnect);
+    result = binding.listenUnix(address, backlogInt, NO_READ_ON_ACCEPT);
     // Match node:net (libuv's uv_pipe_bind): ENOENT is reported as EACCES, as on Windows.
     if (result === ENOENT) result = EACCES;
   } else if (!address) {

@@ -1126,8 +1126,12 @@ function internalConnect(
 /** Wraps an accepted native socket for a server's 'connection'. */
 export function socketForAccepted(native: any, options: any, kind: 'tcp' | 'pipe'): any {
   const handle = new TcpHandle(null, native, kind);
-  // The reactor starts reading accepted sockets unless told to pause on connect.
-  handle.reading = !options.pauseOnCreate;
+  // Match node:net: an accepted socket reads from the start unless pauseOnConnect, but
+  // libuv's first read comes in a later poll phase, after the 'connection' handlers.
+  // The reactor, on its own thread, could read at once, and a pipe() set up in a
+  // handler would then find bytes already on their way to JS and stay off the native
+  // path; so it is told after this dispatch.
+  if (!options.pauseOnCreate) handle.startReadingAfterDispatch();
   const socket = new (Socket as any)({ ...options, handle });
   handle.setOwner(socket);
   return socket;

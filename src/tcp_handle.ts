@@ -153,6 +153,18 @@ export class TcpHandle {
     if (this.native) this.native.readStart();
   }
 
+  /**
+   * readStart() as far as the Socket can tell, but the reactor hears of it only once
+   * the current batch has been dispatched (a microtask), for accepted sockets (see
+   * socketForAccepted).
+   */
+  startReadingAfterDispatch(): void {
+    this.reading = true;
+    queueMicrotask(() => {
+      if (this.reading && !this.closed && this.native) this.native.readStart();
+    });
+  }
+
   readStop(): void {
     this.reading = false;
     if (this.native) this.native.readStop();
