@@ -26,8 +26,17 @@ const LARGE_BATCH = 256 * 1024;
  * whose slices become the chunks without a copy; a batch of more records than fit
  * comes whole (takeBatch).
  */
-const SHARED_RECORDS = new Int32Array(16 * 1024);
+const SHARED_RECORDS = new Int32Array(sharedRecordWords());
 const SHARED_DATA = Buffer.allocUnsafeSlow(64 * 1024);
+
+/**
+ * 16K words (4,096 events). RSNET_DISPATCH_RECORD_WORDS makes it smaller, for tests:
+ * then ordinary traffic takes the paths of batches too large for it (takeBatch).
+ */
+function sharedRecordWords(): number {
+  const words = Number(process.env.RSNET_DISPATCH_RECORD_WORDS);
+  return Number.isInteger(words) && words >= RECORD_WORDS && words <= 16 * 1024 ? words : 16 * 1024;
+}
 
 // The batch being dispatched and how far dispatch got. Kept outside drain() so that
 // when a user's event handler throws, the rest of the batch is not lost: the
