@@ -122,6 +122,8 @@ export declare class SocketHandle {
   setTimeout(ms: number): void
   /** Records activity for the idle timer. */
   touch(): void
+  /** The activity stamp a `Timeout` event is compared with (see `Conn::activity_word`). */
+  activityWord(): number
   /** 0 or a positive errno. */
   setNoDelay(on: boolean): number
   /** 0 or a positive errno. */

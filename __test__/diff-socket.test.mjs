@@ -4,6 +4,7 @@ import { differential, quietPort } from './helpers/impl.mjs';
 import { pair, finish, state, counters, closeServer } from './helpers/fixtures.mjs';
 
 const dt = (title, scenario, opts) => test(title, (t) => differential(t, title, scenario, opts));
+const dtSerial = (title, scenario, opts) => test.serial(title, (t) => differential(t, title, scenario, opts));
 
 // ---- close flows ------------------------------------------------------------
 
@@ -607,6 +608,26 @@ dt('timeout off and on again between exchanges, as node:http does per request: i
   await exchange(ctx, p, 'last');
   await expectTimeout(ctx, p, 60);
 });
+
+// Serial: the busy wait blocks this process's event loop, which would throw off the
+// timers of tests running beside it.
+dtSerial('a write after the idle time ran out, before the loop turned (a busy JS thread), still counts as activity', async (net, ctx) => {
+  const p = await pair(ctx);
+  let early = false;
+  const onEarly = () => { early = true; };
+  p.client.on('timeout', onEarly);
+  p.client.setTimeout(300);
+  // The idle time runs out while this thread is busy: node:net's timer and rsnet's
+  // reactor both see it expire, but the write comes before either is acted on.
+  const start = Date.now();
+  while (Date.now() - start < 450);
+  p.client.write('activity');
+  await ctx.immediate();
+  await ctx.immediate();
+  ctx.rec('client', 'timeout-right-after-write', early);
+  p.client.off('timeout', onEarly);
+  await expectTimeout(ctx, p, 300);
+}, { timeout: 10000 });
 
 dt('setTimeout before connect and the timeout connect option', async (net, ctx) => {
   const server = ctx.createServer();

@@ -748,7 +748,7 @@ proto._onNativeEvent = function _onNativeEvent(this: any, kind: number, a: numbe
     case EV_SHUTDOWN_DONE:
       return onShutdownDone(this, a);
     case EV_TIMEOUT:
-      if (this._handle.timeoutIsStale()) return;
+      if (this._handle.timeoutIsStale(a)) return;
       return this._onTimeout();
     case EV_ERROR:
       return onError(this, a, SYSCALL_NAMES[b] || 'unknown');

@@ -217,12 +217,15 @@ export class TcpHandle {
   }
 
   /**
-   * A 'timeout' from the reactor after JS turned the timeout off: to be dropped. It is
-   * turned off in the reactor too now, so that a socket left without a timeout is not
-   * woken every period.
+   * A 'timeout' from the reactor that is no longer due: the socket was active since,
+   * or JS turned the timeout off. In the second case it is turned off in the reactor
+   * too now, so that a socket left without a timeout is not woken every period.
    */
-  timeoutIsStale(): boolean {
-    if (this.timeoutMs !== 0) return false;
+  timeoutIsStale(stamp: number): boolean {
+    // Match node:net: its timer callback re-checks that the socket stayed idle. A write
+    // or setTimeout() from JS after the reactor decided shows as a newer stamp; the
+    // reactor then fires again at the end of the new idle period.
+    if (this.timeoutMs !== 0) return this.native !== null && this.native.activityWord() !== stamp;
     if (this.native && this.nativeTimeoutMs !== 0) {
       this.nativeTimeoutMs = 0;
       this.native.setTimeout(0);

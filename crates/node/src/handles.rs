@@ -130,6 +130,12 @@ impl SocketHandle {
         self.conn.touch();
     }
 
+    /// The activity stamp a `Timeout` event is compared with (see `Conn::activity_word`).
+    #[napi(js_name = "activityWord", catch_unwind)]
+    pub fn activity_word(&self) -> i32 {
+        self.conn.activity_word()
+    }
+
     /// 0 or a positive errno.
     #[napi(js_name = "setNoDelay", catch_unwind)]
     pub fn set_no_delay(&self, on: bool) -> i32 {

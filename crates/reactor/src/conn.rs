@@ -351,6 +351,12 @@ impl Conn {
         }
     }
 
+    /// The current activity stamp, as a `Timeout` event carries one (`stamp_word`):
+    /// different from the event's if the socket was active after the reactor decided.
+    pub fn activity_word(&self) -> i32 {
+        crate::idle::stamp_word(self.shared.activity.load(Ordering::Acquire))
+    }
+
     /// Records activity for the idle timer (Match node:net: a write call counts).
     pub fn touch(&self) {
         self.shared.activity.store(now_ms(), Ordering::Release);

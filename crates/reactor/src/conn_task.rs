@@ -16,7 +16,7 @@ use crate::pipe::PipedChunk;
 use crate::splice::{self, KernelPipe};
 use crate::env::{ConnectTarget, EnvShared};
 use crate::event::{EventKind, Syscall};
-use crate::idle::IdleTimer;
+use crate::idle::{stamp_word, IdleTimer};
 use crate::runtime::instant_at_ms;
 use crate::stream::Stream;
 use crate::sys;
@@ -130,8 +130,8 @@ async fn connect(
             // A command (see `Inbox::send`), or a setTimeout change.
             _ = conn.shared.wake.notified() => {}
             _ = sleep_until(deadline) => {
-                if idle.expired(&conn.shared) {
-                    env.sink.push(conn.id(), EventKind::Timeout, 0, 0);
+                if let Some(stamp) = idle.expired(&conn.shared) {
+                    env.sink.push(conn.id(), EventKind::Timeout, stamp_word(stamp), 0);
                 }
             }
         }
@@ -261,8 +261,8 @@ impl Driver<'_> {
                 // or a native pipe's drain: the next turn looks again.
                 _ = shared.wake.notified() => {}
                 _ = sleep_until(deadline) => {
-                    if self.idle.expired(shared) {
-                        self.env.sink.push(self.conn.id(), EventKind::Timeout, 0, 0);
+                    if let Some(stamp) = self.idle.expired(shared) {
+                        self.env.sink.push(self.conn.id(), EventKind::Timeout, stamp_word(stamp), 0);
                     }
                 }
             }

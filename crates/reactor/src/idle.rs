@@ -55,17 +55,27 @@ impl IdleTimer {
         }
     }
 
-    /// True once per idle period, when it has lasted the full timeout.
-    pub fn expired(&mut self, shared: &Shared) -> bool {
+    /// Once per idle period, when it has lasted the full timeout: the activity stamp
+    /// the period began with (see `stamp_word`).
+    pub fn expired(&mut self, shared: &Shared) -> Option<u64> {
         let timeout = shared.timeout_ms.load(Ordering::Acquire);
         if timeout == 0 {
-            return false;
+            return None;
         }
         let activity = shared.activity.load(Ordering::Acquire);
         if self.fired_for == Some(activity) || now_ms() < activity + timeout {
-            return false;
+            return None;
         }
         self.fired_for = Some(activity);
-        true
+        Some(activity)
     }
+}
+
+/// An activity stamp as the `Timeout` event carries it, and as `Conn::activity_word`
+/// reports the current one: its low 32 bits. Match node:net: a timer callback checks
+/// that the socket has really been idle all along, and JS makes the same check when the
+/// event arrives (a write or setTimeout from JS may have come after the reactor
+/// decided); stamps a multiple of 2^32 ms apart do not occur in one idle period.
+pub(crate) fn stamp_word(stamp: u64) -> i32 {
+    stamp as u32 as i32
 }
