@@ -211,6 +211,23 @@ async function proxyRig(ctx, backendAddr, wire, { kind = 'tcp', allowHalfOpen = 
 }
 
 /**
+ * The usual rig: a proxy whose 'connection' pipes the client's leg (`down`) into the
+ * backend leg (`up`) towards a sink, primed until the pipe is native on rsnet.
+ * `readBackend: false` leaves the backend's direction unread.
+ */
+async function primedPipe(ctx, rs, { readBackend = true } = {}) {
+  const sink = await sinkBackend(ctx);
+  const rig = await proxyRig(ctx, sink.addr, (down, up) => {
+    rs.keep('down', down);
+    down.pipe(up);
+    if (readBackend) up.resume();
+  });
+  rig.client.resume();
+  await prime(rig.client, sink, rig.down);
+  return { sink, ...rig };
+}
+
+/**
  * Sends a few bytes through the proxy to `sink`, again once they arrived, until rsnet's
  * reactor has carried some of them natively from `src` (node:net: once), then has the
  * sink count from there. The switch needs a moment with no bytes on their way to JS; a
@@ -325,14 +342,7 @@ nativeTest('pipe(dest, { end: false }): source EOF leaves dest open, a trailer w
 // ---- 4. unpipe() mid-stream ----------------------------------------------------------
 
 nativeTest('unpipe() mid-stream: the rest arrives through a data listener, nothing lost or duplicated', async (net, ctx, rs) => {
-  const sink = await sinkBackend(ctx);
-  const { server, client, down, up } = await proxyRig(ctx, sink.addr, (down, up) => {
-    rs.keep('down', down);
-    down.pipe(up);
-    up.resume();
-  });
-  client.resume();
-  await prime(client, sink, down);
+  const { sink, server, client, down, up } = await primedPipe(ctx, rs);
   const base = counters({ down });
   const data = bytes(104, 16 * MiB);
   client.end(data);
@@ -360,14 +370,7 @@ nativeTest('unpipe() mid-stream: the rest arrives through a data listener, nothi
 // ---- 5. fallbacks to the stream path --------------------------------------------------
 
 nativeTest("fallback: a second 'data' listener mid-stream sees every later byte, the dest every byte", async (net, ctx, rs) => {
-  const sink = await sinkBackend(ctx);
-  const { server, client, down, up } = await proxyRig(ctx, sink.addr, (down, up) => {
-    rs.keep('down', down);
-    down.pipe(up);
-    up.resume();
-  });
-  client.resume();
-  await prime(client, sink, down);
+  const { sink, server, client, down, up } = await primedPipe(ctx, rs);
   const base = counters({ down, up });
   const data = bytes(105, 16 * MiB);
   client.end(data);
@@ -382,14 +385,7 @@ nativeTest("fallback: a second 'data' listener mid-stream sees every later byte,
 }, { timeout: 30000, check: nodeIntact, native: engaged('down') });
 
 nativeTest("fallback: setEncoding('latin1') after pipe: the dest gets the strings' bytes, the listener strings", async (net, ctx, rs) => {
-  const sink = await sinkBackend(ctx);
-  const { server, client, down, up } = await proxyRig(ctx, sink.addr, (down, up) => {
-    rs.keep('down', down);
-    down.pipe(up);
-    up.resume();
-  });
-  client.resume();
-  await prime(client, sink, down);
+  const { sink, server, client, down, up } = await primedPipe(ctx, rs);
   const base = counters({ down, up });
   // phase 1 goes through the (native) pipe; phase 2 after setEncoding
   const phase1 = bytes(106, 2 * MiB);
@@ -438,14 +434,7 @@ nativeTest('fallback: a second pipe mid-stream: the first dest gets every byte, 
 }, { timeout: 30000, check: nodeIntact, native: engaged('down') });
 
 nativeTest("fallback: a 'readable' listener after pipe: read() feeds both the listener and the dest", async (net, ctx, rs) => {
-  const sink = await sinkBackend(ctx);
-  const { server, client, down, up } = await proxyRig(ctx, sink.addr, (down, up) => {
-    rs.keep('down', down);
-    down.pipe(up);
-    up.resume();
-  });
-  client.resume();
-  await prime(client, sink, down);
+  const { sink, server, client, down, up } = await primedPipe(ctx, rs);
   const phase1 = bytes(118, 2 * MiB);
   const phase2 = bytes(119, 2 * MiB);
   client.write(phase1);
@@ -465,13 +454,7 @@ nativeTest("fallback: a 'readable' listener after pipe: read() feeds both the li
 // ---- 6. the destination destroyed (or ended by hand) mid-transfer ----------------------------
 
 nativeTest("dest destroyed mid-transfer: 'unpipe', no error, the source still reads with a listener", async (net, ctx, rs) => {
-  const sink = await sinkBackend(ctx);
-  const { server, client, down, up } = await proxyRig(ctx, sink.addr, (down, up) => {
-    rs.keep('down', down);
-    down.pipe(up);
-  });
-  client.resume();
-  await prime(client, sink, down);
+  const { sink, server, client, down, up } = await primedPipe(ctx, rs, { readBackend: false });
   const data = bytes(109, 16 * MiB);
   const marker = Buffer.from('<written after the destination was gone>');
   client.write(data);
@@ -498,14 +481,7 @@ nativeTest("dest destroyed mid-transfer: 'unpipe', no error, the source still re
 }, { timeout: 30000, native: engaged('down') });
 
 nativeTest('dest.end() by hand while the pipe is stalled: dest ends cleanly, the rest stays readable from the source', async (net, ctx, rs) => {
-  const sink = await sinkBackend(ctx);
-  const { server, client, down, up } = await proxyRig(ctx, sink.addr, (down, up) => {
-    rs.keep('down', down);
-    down.pipe(up);
-    up.resume();
-  });
-  client.resume();
-  await prime(client, sink, down);
+  const { sink, server, client, down, up } = await primedPipe(ctx, rs);
   const receiver = await sink.conn;
   receiver.pause();
   const data = bytes(115, 16 * MiB);
@@ -532,14 +508,7 @@ nativeTest('dest.end() by hand while the pipe is stalled: dest ends cleanly, the
 // ---- pause()/resume() of a piped source ---------------------------------------------------
 
 nativeTest('pause() on a piped source stops the transfer, resume() restarts it', async (net, ctx, rs) => {
-  const sink = await sinkBackend(ctx);
-  const { server, client, down, up } = await proxyRig(ctx, sink.addr, (down, up) => {
-    rs.keep('down', down);
-    down.pipe(up);
-    up.resume();
-  });
-  client.resume();
-  await prime(client, sink, down);
+  const { sink, server, client, down, up } = await primedPipe(ctx, rs);
   const phase1 = bytes(116, 2 * MiB);
   const phase2 = bytes(117, 8 * MiB);
   client.write(phase1);
