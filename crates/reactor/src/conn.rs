@@ -67,9 +67,6 @@ pub(crate) struct Shared {
     pub reading: AtomicBool,
     /// Idle timeout in ms, 0 = off (`socket.setTimeout`).
     pub timeout_ms: AtomicU64,
-    /// The deadline the task sleeps until (`IdleTimer::arm`), `NOT_ARMED` if none: a
-    /// new timeout wakes the task only if its deadline would come sooner.
-    pub armed_deadline: AtomicU64,
     /// Last read/write/connect/setTimeout, in `runtime::now_ms` units.
     pub activity: AtomicU64,
     /// Write requests handed to the task and not yet reported done. While non-zero the
@@ -130,7 +127,6 @@ impl Conn {
                 read_limit: AtomicUsize::new(READ_AHEAD_PAUSED),
                 reading: AtomicBool::new(reading),
                 timeout_ms: AtomicU64::new(0),
-                armed_deadline: AtomicU64::new(crate::idle::NOT_ARMED),
                 activity: AtomicU64::new(now_ms()),
                 queued_writes: AtomicUsize::new(0),
                 wake: Notify::new(),
@@ -336,17 +332,15 @@ impl Conn {
 
     /// Idle timeout in ms, 0 disables. Starts a fresh idle period, as node:net does.
     ///
-    /// The task is woken only if it must look at its timer sooner than it means to
-    /// (see `IdleTimer::arm`). node:http turns the timeout off and on again for every
-    /// request on a kept-alive socket, and a wake-up from this thread is a syscall.
+    /// The task is woken only if the deadline may now come sooner than the one it
+    /// sleeps until: a timeout where there was none, or a shorter one. Otherwise it
+    /// wakes at the old deadline, finds the fresh activity and sleeps again; a wake-up
+    /// from this thread is a syscall. (JS spares most calls in the first place: see
+    /// TcpHandle.setTimeout.)
     pub fn set_timeout(&self, ms: u64) {
         self.touch();
-        self.shared.timeout_ms.store(ms, Ordering::SeqCst);
-        if ms == 0 {
-            return; // the task finds it off when it next looks
-        }
-        let armed = self.shared.armed_deadline.load(Ordering::SeqCst);
-        if armed == crate::idle::NOT_ARMED || armed > now_ms() + ms {
+        let before = self.shared.timeout_ms.swap(ms, Ordering::AcqRel);
+        if ms != 0 && (before == 0 || ms < before) {
             self.shared.wake.notify_one();
         }
     }

@@ -118,7 +118,7 @@ async fn connect(
                 other => early.push(other),
             }
         }
-        let deadline = idle.arm(&conn.shared);
+        let deadline = idle.deadline(&conn.shared);
         tokio::select! {
             result = &mut attempt => match result {
                 Ok(stream) => return Some(stream),
@@ -244,7 +244,7 @@ impl Driver<'_> {
                 (false, true) => Some(Interest::WRITABLE),
                 (false, false) => None,
             };
-            let deadline = self.idle.arm(shared);
+            let deadline = self.idle.deadline(shared);
             tokio::select! {
                 biased;
                 ready = self.stream.ready(interest.unwrap_or(Interest::READABLE)), if interest.is_some() => {

@@ -16,31 +16,9 @@ pub(crate) struct IdleTimer {
     fired_for: Option<u64>,
 }
 
-/// `Shared::armed_deadline` when the task sleeps with no deadline.
-pub(crate) const NOT_ARMED: u64 = u64::MAX;
-
 impl IdleTimer {
-    /// `deadline`, published in `shared.armed_deadline` before the task sleeps on it,
-    /// so that `Conn::set_timeout` can tell whether the task must be woken.
-    ///
-    /// Why the loop: JS may change the timeout between the read and the publish. The
-    /// second read sees any change made before the publish; a change made after it
-    /// sees the published deadline (both sides are SeqCst) and wakes the task if it is
-    /// too late. A newer activity stamp only moves the deadline later, which needs no
-    /// wake-up: the task wakes early, finds the socket was active, and sleeps again.
-    pub fn arm(&self, shared: &Shared) -> Option<u64> {
-        loop {
-            let timeout = shared.timeout_ms.load(Ordering::SeqCst);
-            let deadline = self.deadline(shared);
-            shared.armed_deadline.store(deadline.unwrap_or(NOT_ARMED), Ordering::SeqCst);
-            if shared.timeout_ms.load(Ordering::SeqCst) == timeout {
-                return deadline;
-            }
-        }
-    }
-
     /// When the task should next look at the timer, in `now_ms` units.
-    fn deadline(&self, shared: &Shared) -> Option<u64> {
+    pub fn deadline(&self, shared: &Shared) -> Option<u64> {
         let timeout = shared.timeout_ms.load(Ordering::Acquire);
         if timeout == 0 {
             return None;
