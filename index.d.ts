@@ -53,18 +53,20 @@ export declare class Binding {
   listenFd(fd: number, backlog: number, pauseOnConnect: boolean): ServerHandle | number
   /**
    * `new Socket({ fd })`: drives a connected descriptor (TCP, Unix or a pipe). rsnet
-   * owns `fd` from here on. Returns the handle or the positive errno.
+   * owns `fd` from here on. Returns `{ id }` of the socket JS now holds, or the
+   * positive errno.
    */
-  adopt(fd: number): SocketHandle | number
+  adopt(fd: number): AdoptedSocket | number
   /**
    * Starts connecting to a Unix-domain socket path (a named pipe on Windows);
-   * `Connected` or an `Error` follows.
+   * `Connected` or an `Error` follows. Returns the id of the socket JS now holds.
    */
-  connectUnix(path: string): SocketHandle
-  /** Starts connecting to an IP literal; `Connected` or an `Error` event follows. */
-  connectTcp(host: string, port: number, localHost?: string | undefined | null, localPort?: number | undefined | null): SocketHandle
-  /** The handle of a connection announced by an `Accepted` event. */
-  accepted(id: number): SocketHandle | null
+  connectUnix(path: string): number
+  /**
+   * Starts connecting to an IP literal; `Connected` or an `Error` event follows.
+   * Returns the id of the socket JS now holds.
+   */
+  connectTcp(host: string, port: number, localHost?: string | undefined | null, localPort?: number | undefined | null): number
   /** Live sockets and listeners in this env (for leak checks in tests). */
   handleCount(): number
 }
@@ -77,85 +79,17 @@ export declare class ServerHandle {
   get fd(): number
 }
 
-export declare class SocketHandle {
-  get id(): number
-  /**
-   * Writes one request. Returns 0 when every byte went out now, 1 when some are
-   * queued (a `WriteDone` event follows), or the negative errno of a failure.
-   *
-   * `try_now` false sends nothing on this thread: the reactor writes it all. That is
-   * for bytes the reactor itself just read (a proxy's 'data' chunks), which are in
-   * its thread's cache and not in this one's.
-   *
-   * On 1 the queued bytes are `data`'s own, not a copy: the caller must keep `data`
-   * alive and unchanged until the `WriteDone` or `Closed` event (TcpHandle's
-   * `writeHold` does).
-   */
-  write(data: Buffer, tryNow: boolean): number
-  /**
-   * `write` with a descriptor passed alongside (SCM_RIGHTS over a Unix socket): 0,
-   * 1 or a negative errno as `write`. The caller keeps its own copy of `fd`.
-   */
-  writeFd(data: Buffer, fd: number): number
-  /**
-   * `write` for several buffers at once (`_writev`), sent with one `writev`; on 1
-   * every one of them must be kept.
-   */
-  writev(chunks: Array<Buffer>, tryNow: boolean): number
-  shutdown(): void
-  /**
-   * Shuts the write side down now if nothing is queued: returns 0 or the errno
-   * (see `errno`); -1 means it waits for queued writes and `ShutdownDone` follows.
-   */
-  shutdownNow(): number
-  close(): void
-  reset(): void
-  readStart(): void
-  readStop(): void
-  /**
-   * Whether bytes are being taken as they come ('data' listener, `resume()`, native
-   * pipe): a flowing socket reads further ahead of JS than a paused one.
-   */
-  setFlowing(flowing: boolean): void
-  /** JS has taken `n` bytes from `Data` events; the reactor may read that much more. */
-  consumed(n: number): void
-  setTimeout(ms: number): void
-  /** Records activity for the idle timer. */
-  touch(): void
-  /** The activity stamp a `Timeout` event is compared with (see `Conn::activity_word`). */
-  activityWord(): number
-  /** 0 or a positive errno. */
-  setNoDelay(on: boolean): number
-  /** 0 or a positive errno. */
-  setKeepAlive(on: boolean, delaySecs: number): number
-  localAddress(): AddressInfo | null
-  remoteAddress(): AddressInfo | null
-  /**
-   * TCP_NODELAY and keepalive as the kernel reports them for this socket's fd: how
-   * tests check that setNoDelay/setKeepAlive reached the real descriptor.
-   */
-  socketOptions(): SocketOptionsJs | null
-  /** The descriptor while open, else -1. */
-  get fd(): number
-  /**
-   * Starts the native pipe from this socket into `dest` (`src.pipe(dest)`). False if
-   * bytes this socket read are still on their way to JS: try again once they are in.
-   */
-  pipeTo(dest: SocketHandle): boolean
-  /** Stops the native pipe; later bytes arrive as `Data` events again. */
-  unpipe(): void
-  /** Bytes read and sent down the native pipe (part of `bytesRead`). */
-  get pipedIn(): number
-  /** Bytes written that came from a native pipe (part of `bytesWritten`). */
-  get pipedOut(): number
-}
-
 /** What `address()` returns in node:net, before JS adds anything. */
 export interface AddressInfo {
   address: string
   /** 'IPv4', 'IPv6', or 'unix' for a path. */
   family: string
   port: number
+}
+
+/** A descriptor `adopt` took over: the id JS holds it by. */
+export interface AdoptedSocket {
+  id: number
 }
 
 /** Closes a descriptor rsnet received for a socket that no longer wants it. */
@@ -182,11 +116,17 @@ export declare function fdAccessMode(fd: number): number
 /** Whether `fd` is an open descriptor. */
 export declare function fdIsOpen(fd: number): boolean
 
+export declare function guessHandleType(fd: number): string
+
 /**
  * libuv's name for what kind of descriptor `fd` is ("TCP", "PIPE", "TTY", "FILE",
  * "UDP", "UNKNOWN"), as node:net's `guessHandleType`.
+ * How many sockets this thread's JS holds by id (see `conn_table`), for leak checks.
  */
-export declare function guessHandleType(fd: number): string
+export declare function heldSocketCount(): number
+
+/** Puts the hot socket calls (see `socket_calls`) on `target` as functions. */
+export declare function installSocketCalls(target: object): void
 
 /**
  * Whether Linux abstract socket names are padded to the whole `sun_path`, as the
@@ -200,8 +140,36 @@ export declare function setAbstractNamePadding(pad: boolean): void
  */
 export declare function setIoThreads(n: number): boolean
 
+/** The descriptor while open, else -1. */
+export declare function socketFd(id: number): number
+
+export declare function socketLocalAddress(id: number): AddressInfo | null
+
+/**
+ * TCP_NODELAY and keepalive as the kernel reports them for this socket's fd: how
+ * tests check that setNoDelay/setKeepAlive reached the real descriptor.
+ */
+export declare function socketOptions(id: number): SocketOptionsJs | null
+
 export interface SocketOptionsJs {
   noDelay: boolean
   keepAlive: boolean
   keepAliveIdleSecs: number
 }
+
+export declare function socketRemoteAddress(id: number): AddressInfo | null
+
+/** 0 or a positive errno. */
+export declare function socketSetKeepAlive(id: number, on: boolean, delaySecs: number): number
+
+/** 0 or a positive errno. */
+export declare function socketSetNoDelay(id: number, on: boolean): number
+
+/** Ends the write side once queued writes are out; `ShutdownDone` follows. */
+export declare function socketShutdown(id: number): void
+
+/**
+ * `write` with a descriptor passed alongside (SCM_RIGHTS over a Unix socket): 0, 1 or
+ * a negative errno as the hot `write`. The caller keeps its own copy of `fd`.
+ */
+export declare function socketWriteFd(id: number, data: Buffer, fd: number): number

@@ -119,6 +119,12 @@ const binding = loadBinding();
 binding.setAbstractNamePadding(NODE_MAJOR < 22);
 
 export const { Binding, ServerHandle } = binding;
+
+/** The per-message and per-connection socket calls, by socket id (see native_socket). */
+export const socketCalls: any = {};
+binding.installSocketCalls(socketCalls);
+/** The other socket calls, by socket id. */
+export const rareSocketCalls: any = binding;
 /** libuv's kind of a descriptor: 'TCP', 'PIPE', 'TTY', 'FILE', 'UDP' or 'UNKNOWN'. */
 export const guessHandleType: (fd: number) => string = binding.guessHandleType;
 export const closeFd: (fd: number) => void = binding.closeFd;

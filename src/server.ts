@@ -11,6 +11,7 @@ import { binding, register, unregister, holdRef, releaseRef } from './dispatch';
 import * as fs from 'fs';
 import { EV_ACCEPTED, EV_ERROR, SYSCALL_NAMES, guessHandleType, ServerHandle } from './native';
 import { socketForAccepted, kServerSocket } from './socket';
+import { acceptedSocket } from './native_socket';
 
 /** The listen calls' `pauseOnConnect`: accepted sockets wait for JS to start reading. */
 const NO_READ_ON_ACCEPT = true;
@@ -270,7 +271,7 @@ proto._onNativeEvent = function _onNativeEvent(this: any, kind: number, a: numbe
 };
 
 function onConnection(self: any, id: number): void {
-  const native = binding.accepted(id);
+  const native = acceptedSocket(id);
   if (!native) return;
   // Match node:net: on Node 20 maxConnections 0 means no limit; from Node 22 on, any
   // value set is a limit (0 drops every connection).

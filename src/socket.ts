@@ -42,6 +42,7 @@ import {
 } from './errors';
 import { isIP } from './ip';
 import { pipeSocket, retryNativePipe, stopNativePipe, stopNativePipesInto, isNativelyPiped, nativePipeTarget } from './native_pipe';
+import { NativeSocket } from './native_socket';
 import { normalizeConnectArgs, normalizedArgsSymbol } from './normalize';
 import {
   validateNumber,
@@ -159,8 +160,9 @@ export function Socket(this: any, options?: any): any {
     const type = guessHandleType(fd);
     if (type !== 'PIPE' && type !== 'TCP') throw new ERR_INVALID_FD_TYPE(type);
     const mode = fdAccessMode(fd);
-    const native = binding.adopt(fd);
-    if (typeof native === 'number') throw errnoException(native, 'open');
+    const adopted = binding.adopt(fd);
+    if (typeof adopted === 'number') throw errnoException(adopted, 'open');
+    const native = new NativeSocket(adopted.id);
     this._handle = new TcpHandle(null, native, type === 'TCP' ? 'tcp' : 'pipe');
     if (type === 'PIPE') {
       this._handle.canRead = mode !== O_WRONLY;
@@ -578,7 +580,7 @@ proto._final = function _final(this: any, cb: (err?: Error | null) => void) {
   // Match node:net (libuv): with nothing queued the FIN goes out now, and the callback
   // comes as an I/O completion would: after this turn's ticks, before the events of any
   // later batch, so 'finish' comes before anything the peer sends in answer.
-  const errno = handle.native.shutdownNow();
+  const errno = handle.native!.shutdownNow();
   if (errno !== -1) {
     runBeforeNextBatch(() => {
       const done = handle.shutdownCallback;
@@ -625,13 +627,13 @@ proto._writeGeneric = function _writeGeneric(this: any, writev: boolean, data: a
       if (buf[kFdToSend] !== undefined) withFd = true;
     }
     if (withFd) return writeChunksInOrder(this, handle, buffers, cb);
-    result = handle.native.writev(buffers, true);
+    result = handle.native!.writev(buffers, true);
     if (result === 1) handle.writeHold = buffers;
   } else {
     const buf = typeof data === 'string' ? Buffer.from(data, encoding as BufferEncoding) : data;
     bytes = buf.length;
     const fd = buf[kFdToSend];
-    result = fd === undefined ? handle.native.write(buf, true) : handle.native.writeFd(buf, fd);
+    result = fd === undefined ? handle.native!.write(buf, true) : handle.native!.writeFd(buf, fd);
     if (result === 1) handle.writeHold = buf;
   }
   handle.ownBytesWritten += bytes;
@@ -697,7 +699,7 @@ function writeChunksInOrder(socket: any, handle: TcpHandle, chunks: Buffer[], cb
     if (i === chunks.length) return cb();
     const chunk = chunks[i++];
     const fd = (chunk as any)[kFdToSend];
-    const result = fd === undefined ? handle.native.write(chunk, true) : handle.native.writeFd(chunk, fd);
+    const result = fd === undefined ? handle.native!.write(chunk, true) : handle.native!.writeFd(chunk, fd);
     if (result === 1) handle.writeHold = chunk;
     handle.ownBytesWritten += chunk.length;
     if (result < 0) cb(errnoException(-result, 'write'));
@@ -931,7 +933,7 @@ proto.connect = function connect(this: any, ...args: any[]) {
     validateString(path, 'options.path');
     this[kConnectRequest] = { address: path, port: undefined, addressType: undefined } as any;
     this.emit('connectionAttempt', path, undefined, undefined);
-    this._handle.attach(binding.connectUnix(path));
+    this._handle.attach(new NativeSocket(binding.connectUnix(path)));
   } else {
     lookupAndConnect(this, options);
   }
@@ -1065,7 +1067,7 @@ function connectNextAddress(self: any, req: ConnectRequest): void {
   self[kConnectRequest] = req;
   self.emit('connectionAttempt', address, req.port, family);
   self.autoSelectFamilyAttemptedAddresses.push(`${address}:${req.port}`);
-  self._handle.attach(binding.connectTcp(address, req.port, req.localAddress ?? null, req.localPort || null));
+  self._handle.attach(new NativeSocket(binding.connectTcp(address, req.port, req.localAddress ?? null, req.localPort || null)));
   // Happy eyeballs: every attempt but the last gets a deadline, after which the next
   // address is tried (Match node:net: 'connectionAttemptTimeout', an ETIMEDOUT error
   // kept for the AggregateError).
@@ -1120,7 +1122,7 @@ function internalConnect(
   }
   self[kConnectRequest] = { address, port, addressType, localAddress, localPort } as ConnectRequest;
   self.emit('connectionAttempt', address, port, addressType);
-  self._handle.attach(binding.connectTcp(address, port, localAddress ?? null, localPort || null));
+  self._handle.attach(new NativeSocket(binding.connectTcp(address, port, localAddress ?? null, localPort || null)));
 }
 
 /** Wraps an accepted native socket for a server's 'connection'. */

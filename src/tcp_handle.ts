@@ -6,10 +6,11 @@
 
 import { binding, register, unregister, holdRef, releaseRef, EventTarget } from './dispatch';
 import { EV_CLOSED, EV_FD, closeFd } from './native';
+import type { NativeSocket } from './native_socket';
 
 export class TcpHandle {
   /** The reactor's socket, once connecting or accepted. */
-  native: any = null;
+  native: NativeSocket | null = null;
   /** Match node:net: `handle.reading` is what Socket uses to avoid double readStart. */
   reading = false;
   /** Bytes pushed to the stream while it was full, reported consumed on `_read()`. */
@@ -82,7 +83,7 @@ export class TcpHandle {
     return this.native ? this.native.id : -1;
   }
 
-  attach(native: any): void {
+  attach(native: NativeSocket): void {
     this.native = native;
     if (this.owner) register(native.id, this.owner);
     // Match node:net: a handle keeps the process alive once it is doing something
@@ -109,7 +110,10 @@ export class TcpHandle {
     this.closed = true;
     const native = this.native;
     if (!native || this.nativeGone) {
-      if (native) unregister(native.id);
+      if (native) {
+        unregister(native.id);
+        native.forget();
+      }
       releaseRef(this);
       if (onClosed) setImmediate(onClosed);
       return;

@@ -4,8 +4,12 @@
 //!
 //! * `Binding` (this file) — one per JS environment: the event wake-up, `poll()`,
 //!   `listen`/`connect`, liveness (`ref`/`unref`) and teardown.
-//! * `handles`  — `SocketHandle` and `ServerHandle`, the JS-side owners of a reactor
-//!   `Conn` or `Listener`.
+//! * `conn_table` — the JS thread's sockets by id: JS holds a socket by its id, from
+//!   when it takes it until it closes it.
+//! * `socket_calls` — the per-message and per-connection socket calls, as plain
+//!   Node-API functions taking the id (napi-rs's method glue costs ~0.6 µs a call).
+//! * `socket_rare_calls` — the other socket calls (options, addresses, fd passing).
+//! * `server_handle` — `ServerHandle`, the JS-side owner of a reactor `Listener`.
 //! * `wake`     — the raw threadsafe function and its teardown rules.
 //! * `addr`     — socket addresses to and from JS.
 //!
@@ -13,7 +17,10 @@
 //! never an abort of the process.
 
 mod addr;
-mod handles;
+mod conn_table;
+mod server_handle;
+mod socket_calls;
+mod socket_rare_calls;
 mod wake;
 
 use std::net::SocketAddr;
@@ -24,7 +31,7 @@ use napi_derive::napi;
 use rsnet_reactor::{ConnectTarget, Env as ReactorEnv, ListenOptions};
 
 use crate::addr::parse_ip;
-use crate::handles::{ServerHandle, SocketHandle};
+use crate::server_handle::ServerHandle;
 use crate::wake::TsfnWaker;
 
 /// Set in `pollInto`'s answer when the records were copied but the data was too large
@@ -38,6 +45,12 @@ pub const DATA_APART: i32 = 1 << 30;
 pub struct EventBatch {
     pub records: Int32Array,
     pub data: Option<Buffer>,
+}
+
+/// A descriptor `adopt` took over: the id JS holds it by.
+#[napi(object)]
+pub struct AdoptedSocket {
+    pub id: u32,
 }
 
 #[napi]
@@ -59,6 +72,7 @@ impl Binding {
         // SAFETY: both handles come from the current call.
         let waker = unsafe { TsfnWaker::create(env.raw(), on_events.raw())? };
         let reactor_env = Arc::new(ReactorEnv::new(Box::new(waker.clone())));
+        conn_table::set_env(reactor_env.clone());
         let cleanup = (reactor_env.clone(), waker.clone());
         // Registered after the threadsafe function, so it runs before Node's own
         // cleanup of that function (see wake.rs).
@@ -179,23 +193,25 @@ impl Binding {
     }
 
     /// `new Socket({ fd })`: drives a connected descriptor (TCP, Unix or a pipe). rsnet
-    /// owns `fd` from here on. Returns the handle or the positive errno.
+    /// owns `fd` from here on. Returns `{ id }` of the socket JS now holds, or the
+    /// positive errno.
     #[napi(catch_unwind)]
-    pub fn adopt(&self, fd: i32) -> Either<SocketHandle, i32> {
+    pub fn adopt(&self, fd: i32) -> Either<AdoptedSocket, i32> {
         match self.env.adopt(fd) {
-            Ok(conn) => Either::A(SocketHandle::new(conn)),
+            Ok(conn) => Either::A(AdoptedSocket { id: conn_table::insert(conn) }),
             Err(e) => Either::B(rsnet_reactor::errno_of(&e)),
         }
     }
 
     /// Starts connecting to a Unix-domain socket path (a named pipe on Windows);
-    /// `Connected` or an `Error` follows.
+    /// `Connected` or an `Error` follows. Returns the id of the socket JS now holds.
     #[napi(js_name = "connectUnix", catch_unwind)]
-    pub fn connect_unix(&self, path: String) -> SocketHandle {
-        SocketHandle::new(self.env.connect(ConnectTarget::Path { path }))
+    pub fn connect_unix(&self, path: String) -> u32 {
+        conn_table::insert(self.env.connect(ConnectTarget::Path { path }))
     }
 
     /// Starts connecting to an IP literal; `Connected` or an `Error` event follows.
+    /// Returns the id of the socket JS now holds.
     #[napi(js_name = "connectTcp", catch_unwind)]
     pub fn connect_tcp(
         &self,
@@ -203,7 +219,7 @@ impl Binding {
         port: u32,
         local_host: Option<String>,
         local_port: Option<u32>,
-    ) -> Result<SocketHandle> {
+    ) -> Result<u32> {
         let addr = SocketAddr::new(parse_ip(&host)?, port as u16);
         let local = match (local_host, local_port) {
             (None, None) => None,
@@ -216,13 +232,7 @@ impl Binding {
                 Some(SocketAddr::new(ip, port.unwrap_or(0) as u16))
             }
         };
-        Ok(SocketHandle::new(self.env.connect(ConnectTarget::Tcp { addr, local })))
-    }
-
-    /// The handle of a connection announced by an `Accepted` event.
-    #[napi(catch_unwind)]
-    pub fn accepted(&self, id: u32) -> Option<SocketHandle> {
-        self.env.accepted(id).map(SocketHandle::new)
+        Ok(conn_table::insert(self.env.connect(ConnectTarget::Tcp { addr, local })))
     }
 
     /// Live sockets and listeners in this env (for leak checks in tests).
@@ -234,6 +244,19 @@ impl Binding {
 
 /// libuv's name for what kind of descriptor `fd` is ("TCP", "PIPE", "TTY", "FILE",
 /// "UDP", "UNKNOWN"), as node:net's `guessHandleType`.
+/// How many sockets this thread's JS holds by id (see `conn_table`), for leak checks.
+#[napi(js_name = "heldSocketCount", catch_unwind)]
+pub fn held_socket_count() -> u32 {
+    conn_table::len() as u32
+}
+
+/// Puts the hot socket calls (see `socket_calls`) on `target` as functions.
+#[napi(js_name = "installSocketCalls", catch_unwind)]
+pub fn install_socket_calls(env: Env, target: Object) -> Result<()> {
+    // SAFETY: both are values of the current call, on its JS thread.
+    unsafe { socket_calls::install(env.raw(), target.raw()) }
+}
+
 #[napi(js_name = "guessHandleType", catch_unwind)]
 pub fn guess_handle_type(fd: i32) -> String {
     rsnet_reactor::guess_handle_type(fd).to_string()

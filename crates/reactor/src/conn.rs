@@ -1,6 +1,6 @@
 //! A connected (or connecting) socket, as both threads see it.
 //!
-//! The JS thread holds an `Arc<Conn>` (behind its `SocketHandle`) and the conn task
+//! The JS thread holds an `Arc<Conn>` (in the binding's table, by id) and the conn task
 //! holds another. The task owns the stream itself; the JS thread reaches the descriptor
 //! only through `fd`, a lock the task takes before it closes the stream, so a first
 //! write or a setsockopt from JS can never land on a descriptor number the kernel has

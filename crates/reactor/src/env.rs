@@ -1,5 +1,5 @@
-//! One JS environment's view of the reactor: its id space, its live handles and its
-//! event sink. The main thread and every worker thread each have one.
+//! One JS environment's view of the reactor: its live handles (by process-wide ids)
+//! and its event sink. The main thread and every worker thread each have one.
 
 use std::collections::HashMap;
 use std::io;
@@ -36,7 +36,6 @@ pub struct ListenOptions {
 
 pub(crate) struct EnvShared {
     pub sink: EventSink,
-    next_id: AtomicU32,
     conns: Mutex<HashMap<u32, Arc<Conn>>>,
     listeners: Mutex<HashMap<u32, Arc<Listener>>>,
     torn_down: AtomicBool,
@@ -48,10 +47,13 @@ pub(crate) struct EnvShared {
 }
 
 impl EnvShared {
-    /// Ids are shared by sockets and servers and never reused while the env lives
-    /// (2^31 of them before wrapping, kept positive for JS's int32 view).
+    /// Ids are shared by sockets and servers and never reused while the process lives
+    /// (2^31 of them before wrapping, kept positive for JS's int32 view). Unique across
+    /// envs too, so that a table keyed by id on the JS thread (the binding's) could not
+    /// mix up two envs' sockets even if they shared a thread.
     pub fn next_id(&self) -> u32 {
-        (self.next_id.fetch_add(1, Ordering::Relaxed) & 0x7fff_ffff).max(1)
+        static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+        (NEXT_ID.fetch_add(1, Ordering::Relaxed) & 0x7fff_ffff).max(1)
     }
 
     pub fn insert_conn(&self, conn: Arc<Conn>) {
@@ -86,7 +88,6 @@ impl Env {
         Env {
             shared: Arc::new(EnvShared {
                 sink: EventSink::new(waker),
-                next_id: AtomicU32::new(1),
                 conns: Mutex::new(HashMap::new()),
                 listeners: Mutex::new(HashMap::new()),
                 torn_down: AtomicBool::new(false),

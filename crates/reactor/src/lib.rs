@@ -5,8 +5,8 @@
 //! Layout, one concept per file:
 //!
 //! * `runtime`  — the process-wide tokio runtime (its own thread(s)) and the ms clock.
-//! * `env`      — [`Env`]: one per JS environment (main thread, each worker): its id
-//!                space, its registry of live handles, its event sink.
+//! * `env`      — [`Env`]: one per JS environment (main thread, each worker): its
+//!                registry of live handles, its event sink.
 //! * `event`    — the event record format shared with `src/dispatch.ts`.
 //! * `sink`     — [`EventSink`]: appends records to the pending batch and wakes the
 //!                consumer exactly once per empty→non-empty transition.
@@ -59,4 +59,4 @@ pub use listener::Listener;
 pub use runtime::set_io_threads;
 pub use sink::{Batch, Wake};
 pub use stream::SockAddr;
-pub use sys::{access_mode, close_fd, errno_of, fd_is_open, guess_handle_type, set_abstract_name_padding, SocketOptions};
+pub use sys::{access_mode, close_fd, ebadf, errno_of, fd_is_open, guess_handle_type, set_abstract_name_padding, SocketOptions};

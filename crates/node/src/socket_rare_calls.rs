@@ -1,0 +1,85 @@
+//! The socket calls made rarely (options, addresses, descriptor passing), as napi-rs
+//! functions that take the socket's id like the hot ones (`socket_calls`): a few
+//! hundred ns of napi-rs glue does not matter here, and napi-rs builds the objects
+//! they return. An id JS no longer holds answers as a closed socket does: EBADF, or
+//! no address.
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use rsnet_reactor::WriteOutcome;
+
+use crate::addr::{to_js, AddressInfo};
+use crate::conn_table;
+
+/// The reactor's error number: a positive errno on Unix, libuv's negative number on
+/// Windows (see `rsnet_reactor::errno_of`).
+fn errno(e: std::io::Error) -> i32 {
+    rsnet_reactor::errno_of(&e)
+}
+
+/// `write` with a descriptor passed alongside (SCM_RIGHTS over a Unix socket): 0, 1 or
+/// a negative errno as the hot `write`. The caller keeps its own copy of `fd`.
+#[napi(js_name = "socketWriteFd", catch_unwind)]
+pub fn socket_write_fd(id: u32, data: BufferSlice, fd: i32) -> i32 {
+    match conn_table::with(id, |c| c.write_with_fd(&data, fd)).unwrap_or_else(|| Err(rsnet_reactor::ebadf())) {
+        Ok(WriteOutcome::Done) => 0,
+        Ok(WriteOutcome::Queued { .. }) => 1,
+        // Always negative: errno is positive on Unix and already negative on Windows.
+        Err(e) => -errno(e).abs(),
+    }
+}
+
+/// Ends the write side once queued writes are out; `ShutdownDone` follows.
+#[napi(js_name = "socketShutdown", catch_unwind)]
+pub fn socket_shutdown(id: u32) {
+    conn_table::with(id, |c| c.shutdown());
+}
+
+/// 0 or a positive errno.
+#[napi(js_name = "socketSetNoDelay", catch_unwind)]
+pub fn socket_set_no_delay(id: u32, on: bool) -> i32 {
+    conn_table::with(id, |c| c.set_nodelay(on)).unwrap_or_else(|| Err(rsnet_reactor::ebadf())).map_or_else(errno, |_| 0)
+}
+
+/// 0 or a positive errno.
+#[napi(js_name = "socketSetKeepAlive", catch_unwind)]
+pub fn socket_set_keep_alive(id: u32, on: bool, delay_secs: u32) -> i32 {
+    conn_table::with(id, |c| c.set_keepalive(on, delay_secs))
+        .unwrap_or_else(|| Err(rsnet_reactor::ebadf()))
+        .map_or_else(errno, |_| 0)
+}
+
+#[napi(js_name = "socketLocalAddress", catch_unwind)]
+pub fn socket_local_address(id: u32) -> Option<AddressInfo> {
+    conn_table::with(id, |c| c.local_addr().ok().map(to_js)).flatten()
+}
+
+#[napi(js_name = "socketRemoteAddress", catch_unwind)]
+pub fn socket_remote_address(id: u32) -> Option<AddressInfo> {
+    conn_table::with(id, |c| c.peer_addr().ok().map(to_js)).flatten()
+}
+
+#[napi(object)]
+pub struct SocketOptionsJs {
+    pub no_delay: bool,
+    pub keep_alive: bool,
+    pub keep_alive_idle_secs: u32,
+}
+
+/// TCP_NODELAY and keepalive as the kernel reports them for this socket's fd: how
+/// tests check that setNoDelay/setKeepAlive reached the real descriptor.
+#[napi(js_name = "socketOptions", catch_unwind)]
+pub fn socket_options(id: u32) -> Option<SocketOptionsJs> {
+    let options = conn_table::with(id, |c| c.socket_options().ok()).flatten()?;
+    Some(SocketOptionsJs {
+        no_delay: options.no_delay,
+        keep_alive: options.keep_alive,
+        keep_alive_idle_secs: options.keep_alive_idle_secs,
+    })
+}
+
+/// The descriptor while open, else -1.
+#[napi(js_name = "socketFd", catch_unwind)]
+pub fn socket_fd(id: u32) -> i32 {
+    conn_table::with(id, |c| c.js_fd()).flatten().unwrap_or(-1)
+}
