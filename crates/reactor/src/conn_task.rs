@@ -512,7 +512,17 @@ impl Driver<'_> {
         self.read_turn(credit, SPLICE_CHUNK, state, |d, want| {
             let mut pipe_full = false;
             let mut transient = false;
+            let mut drained = None;
             let result = d.stream.try_read_with(|| match kernel.fill_from(fd, want) {
+                // A short splice that left the socket empty: its readiness is cleared
+                // here, as `read_clearing_when_drained` does for reads. Otherwise the
+                // next turn would splice once more only to hear EAGAIN (and ask
+                // FIONREAD why), once per arrival. Short with bytes left means the pipe
+                // had no room for more: readiness stays.
+                Ok(n) if n > 0 && n < want && !splice::has_pending_input(fd) => {
+                    drained = Some(n);
+                    Err(io::ErrorKind::WouldBlock.into())
+                }
                 // The socket has bytes, so it is not empty: not a reason to forget its
                 // readiness. Either the pipe is full (it holds bytes the destination
                 // will drain, and wake us), or it was a passing state of the socket
@@ -527,7 +537,9 @@ impl Driver<'_> {
                 }
                 other => other,
             });
-            let n = if transient {
+            let n = if let Some(n) = drained {
+                n
+            } else if transient {
                 return Err(io::ErrorKind::WouldBlock.into());
             } else if pipe_full {
                 // Wait for `dest` to drain (it clears `full` and wakes this task); one
