@@ -15,25 +15,6 @@ export declare class Binding {
    * call `poll()` until that returns null.
    */
   constructor(onEvents: () => void)
-  /** Takes the pending event batch, or null when there is none. */
-  poll(): EventBatch | null
-  /**
-   * Takes the pending batch into JS's own `records` and `data` arrays, which JS
-   * allocates once: most batches (a few events, a few KiB) then cost no allocation
-   * on either side, where `poll()` makes an object, a typed array and a Buffer each
-   * time. Returns the number of record words copied, with `DATA_APART` set if the
-   * data did not fit (bulk reads: `takeData()` hands it over without a copy); 0 if
-   * nothing is pending; -1 if not even the records fit (thousands of events), and
-   * `takeBatch()` hands over the whole batch.
-   */
-  pollInto(records: Int32Array, data: Buffer): number
-  /**
-   * The data of the last `pollInto` that answered with `DATA_APART`, as one Buffer
-   * made from the reactor's own memory (no copy), or null.
-   */
-  takeData(): Buffer | null
-  /** The batch `pollInto` could not fit, or null. */
-  takeBatch(): EventBatch | null
   /** Keeps the process alive while JS has a ref'd handle (`true`), or lets it exit. */
   setRef(refer: boolean): void
   /**
@@ -125,8 +106,11 @@ export declare function guessHandleType(fd: number): string
  */
 export declare function heldSocketCount(): number
 
-/** Puts the hot socket calls (see `socket_calls`) on `target` as functions. */
-export declare function installSocketCalls(target: object): void
+/**
+ * Puts the plain Node-API calls (`socket_calls`, `pollInto`) on `target` as
+ * functions.
+ */
+export declare function installRawCalls(target: object): void
 
 /**
  * Whether Linux abstract socket names are padded to the whole `sun_path`, as the
@@ -173,3 +157,12 @@ export declare function socketShutdown(id: number): void
  * a negative errno as the hot `write`. The caller keeps its own copy of `fd`.
  */
 export declare function socketWriteFd(id: number, data: Buffer, fd: number): number
+
+/** The batch `pollInto` could not fit, or null. */
+export declare function takeBatch(): EventBatch | null
+
+/**
+ * The data of the last `pollInto` that answered with `DATA_APART`, as one Buffer made
+ * from the reactor's own memory (no copy), or null.
+ */
+export declare function takeData(): Buffer | null

@@ -2,7 +2,7 @@
 // owns its id. One Binding (and so one threadsafe function) per JS environment: this
 // module is loaded once per main thread or worker, which is exactly that scope.
 
-import { Binding, RECORD_WORDS, DATA_APART, EV_DATA, EV_FD, EV_TIMEOUT, closeFd } from './native';
+import { Binding, RECORD_WORDS, DATA_APART, EV_DATA, EV_FD, EV_TIMEOUT, closeFd, pollInto, takeData, takeBatch } from './native';
 
 /** What a Socket or Server implements to receive its events. */
 export interface EventTarget {
@@ -19,7 +19,7 @@ const COPY_BELOW = 4096;
 const LARGE_BATCH = 256 * 1024;
 
 /**
- * The arrays most batches are copied into (binding.pollInto), allocated once: a batch
+ * The arrays most batches are copied into (pollInto), allocated once: a batch
  * of a few events and a few KiB then costs no allocation at all. Their contents are
  * overwritten by the next poll, so 'data' chunks taken from SHARED_DATA are copied out.
  * Data that does not fit (bulk reads) comes as its own Buffer instead (takeData),
@@ -92,7 +92,7 @@ function drainLoop(): void {
         setImmediate(drain);
         return;
       }
-      const words = binding.pollInto(SHARED_RECORDS, SHARED_DATA);
+      const words = pollInto(SHARED_RECORDS, SHARED_DATA);
       if (words === 0) return;
       if (words > 0) {
         records = SHARED_RECORDS;
@@ -102,11 +102,11 @@ function drainLoop(): void {
           copyBelow = Infinity;
         } else {
           recordsEnd = words & ~DATA_APART;
-          data = binding.takeData() as Buffer;
+          data = takeData() as Buffer;
           copyBelow = data.length >= LARGE_BATCH ? COPY_BELOW : 0;
         }
       } else {
-        const batch = binding.takeBatch();
+        const batch = takeBatch();
         if (batch == null) return;
         records = batch.records as Int32Array;
         recordsEnd = records.length;

@@ -120,9 +120,18 @@ binding.setAbstractNamePadding(NODE_MAJOR < 22);
 
 export const { Binding, ServerHandle } = binding;
 
-/** The per-message and per-connection socket calls, by socket id (see native_socket). */
-export const socketCalls: any = {};
-binding.installSocketCalls(socketCalls);
+/**
+ * The calls made per message, batch or connection, as plain Node-API functions
+ * (crates/node/src/raw_call.rs): the socket calls by socket id (see native_socket) and
+ * pollInto (see dispatch).
+ */
+const rawCalls: any = {};
+binding.installRawCalls(rawCalls);
+export const socketCalls: any = rawCalls;
+export const pollInto: (records: Int32Array, data: Buffer) => number = rawCalls.pollInto;
+/** What pollInto left: the data of a DATA_APART batch, or a batch too large. */
+export const takeData: () => Buffer | null = binding.takeData;
+export const takeBatch: () => { records: Int32Array; data: Buffer | null } | null = binding.takeBatch;
 /** The other socket calls, by socket id. */
 export const rareSocketCalls: any = binding;
 /** libuv's kind of a descriptor: 'TCP', 'PIPE', 'TTY', 'FILE', 'UDP' or 'UNKNOWN'. */

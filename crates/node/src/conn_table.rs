@@ -25,7 +25,9 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
-use rsnet_reactor::{Conn, Env as ReactorEnv};
+use rsnet_reactor::Conn;
+
+use crate::thread_env;
 
 /// Ids are small sequential integers: a multiplicative hash spreads them over the
 /// table's buckets (hashbrown picks by the top bits) for a fraction of SipHash's cost,
@@ -53,13 +55,6 @@ type Table = HashMap<u32, Arc<Conn>, BuildHasherDefault<IdHasher>>;
 
 thread_local! {
     static CONNS: RefCell<Table> = RefCell::new(Table::default());
-    /// This thread's env, for `accept` (set by `Binding::new`).
-    static ENV: RefCell<Option<Arc<ReactorEnv>>> = const { RefCell::new(None) };
-}
-
-/// Records this thread's env (there is one per JS thread).
-pub fn set_env(env: Arc<ReactorEnv>) {
-    let _ = ENV.try_with(|e| *e.borrow_mut() = Some(env));
 }
 
 /// JS takes `conn`; returns its id.
@@ -72,8 +67,7 @@ pub fn insert(conn: Arc<Conn>) -> u32 {
 
 /// JS takes the connection an `Accepted` event announced; false if it is already gone.
 pub fn accept(id: u32) -> bool {
-    let conn = ENV.try_with(|e| e.borrow().as_ref().and_then(|env| env.accepted(id))).ok().flatten();
-    conn.map(insert).is_some()
+    thread_env::with(|env| env.accepted(id)).flatten().map(insert).is_some()
 }
 
 /// JS lets go of socket `id` (it closed it, or the reactor did).

@@ -2,12 +2,15 @@
 //! calls on `rsnet_reactor` and hands event batches to JS in one piece. If a function
 //! here grows I/O logic, that logic belongs in the reactor.
 //!
-//! * `Binding` (this file) — one per JS environment: the event wake-up, `poll()`,
+//! * `Binding` (this file) — one per JS environment: the event wake-up,
 //!   `listen`/`connect`, liveness (`ref`/`unref`) and teardown.
+//! * `thread_env` — the JS thread's env, for calls that have no `Binding` receiver.
+//! * `raw_call` — plain Node-API functions for the calls made per message or per
+//!   connection (napi-rs's method glue costs ~0.6 µs a call).
+//! * `batches`  — `pollInto` (one `raw_call` per batch), `takeData`, `takeBatch`.
 //! * `conn_table` — the JS thread's sockets by id: JS holds a socket by its id, from
 //!   when it takes it until it closes it.
-//! * `socket_calls` — the per-message and per-connection socket calls, as plain
-//!   Node-API functions taking the id (napi-rs's method glue costs ~0.6 µs a call).
+//! * `socket_calls` — the per-message and per-connection socket calls (`raw_call`s).
 //! * `socket_rare_calls` — the other socket calls (options, addresses, fd passing).
 //! * `server_handle` — `ServerHandle`, the JS-side owner of a reactor `Listener`.
 //! * `wake`     — the raw threadsafe function and its teardown rules.
@@ -17,10 +20,13 @@
 //! never an abort of the process.
 
 mod addr;
+mod batches;
 mod conn_table;
+mod raw_call;
 mod server_handle;
 mod socket_calls;
 mod socket_rare_calls;
+mod thread_env;
 mod wake;
 
 use std::net::SocketAddr;
@@ -34,19 +40,6 @@ use crate::addr::parse_ip;
 use crate::server_handle::ServerHandle;
 use crate::wake::TsfnWaker;
 
-/// Set in `pollInto`'s answer when the records were copied but the data was too large
-/// for JS's shared buffer and waits for `takeData` (src/dispatch.ts knows it too).
-#[napi]
-pub const DATA_APART: i32 = 1 << 30;
-
-/// One taken event batch: `records` holds 4 int32 words per event (see
-/// `crates/reactor/src/event.rs`), `data` the payload bytes of the `Data` events.
-#[napi(object)]
-pub struct EventBatch {
-    pub records: Int32Array,
-    pub data: Option<Buffer>,
-}
-
 /// A descriptor `adopt` took over: the id JS holds it by.
 #[napi(object)]
 pub struct AdoptedSocket {
@@ -57,10 +50,6 @@ pub struct AdoptedSocket {
 pub struct Binding {
     env: Arc<ReactorEnv>,
     waker: Arc<TsfnWaker>,
-    /// A batch too large for `pollInto`'s arrays, waiting for `takeBatch()`.
-    oversized: std::sync::Mutex<Option<rsnet_reactor::Batch>>,
-    /// Data `pollInto` left for `takeData`.
-    data_apart: std::sync::Mutex<Option<Vec<u8>>>,
 }
 
 #[napi]
@@ -72,7 +61,7 @@ impl Binding {
         // SAFETY: both handles come from the current call.
         let waker = unsafe { TsfnWaker::create(env.raw(), on_events.raw())? };
         let reactor_env = Arc::new(ReactorEnv::new(Box::new(waker.clone())));
-        conn_table::set_env(reactor_env.clone());
+        thread_env::set(reactor_env.clone());
         let cleanup = (reactor_env.clone(), waker.clone());
         // Registered after the threadsafe function, so it runs before Node's own
         // cleanup of that function (see wake.rs).
@@ -80,70 +69,7 @@ impl Binding {
             waker.abort();
             reactor_env.teardown();
         })?;
-        Ok(Binding { env: reactor_env, waker, oversized: std::sync::Mutex::new(None), data_apart: std::sync::Mutex::new(None) })
-    }
-
-    /// Takes the pending event batch, or null when there is none.
-    #[napi(catch_unwind)]
-    pub fn poll(&self) -> Option<EventBatch> {
-        let batch = self.env.take_batch();
-        if batch.is_empty() {
-            return None;
-        }
-        let data = if batch.data.is_empty() { None } else { Some(Buffer::from(batch.data)) };
-        Some(EventBatch { records: Int32Array::new(batch.records), data })
-    }
-
-    /// Takes the pending batch into JS's own `records` and `data` arrays, which JS
-    /// allocates once: most batches (a few events, a few KiB) then cost no allocation
-    /// on either side, where `poll()` makes an object, a typed array and a Buffer each
-    /// time. Returns the number of record words copied, with `DATA_APART` set if the
-    /// data did not fit (bulk reads: `takeData()` hands it over without a copy); 0 if
-    /// nothing is pending; -1 if not even the records fit (thousands of events), and
-    /// `takeBatch()` hands over the whole batch.
-    #[napi(js_name = "pollInto", catch_unwind)]
-    pub fn poll_into(&self, mut records: Int32ArraySlice<'_>, mut data: BufferSlice<'_>) -> i32 {
-        let mut batch = self.env.take_batch();
-        if batch.is_empty() {
-            return 0;
-        }
-        // SAFETY: the slice is JS memory borrowed for this call, on the JS thread; no
-        // other view of it is written meanwhile.
-        let words = unsafe { records.as_mut() };
-        let n = batch.records.len();
-        if n > words.len() || n >= DATA_APART as usize {
-            *self.oversized.lock().unwrap_or_else(|e| e.into_inner()) = Some(batch);
-            return -1;
-        }
-        words[..n].copy_from_slice(&batch.records);
-        let mut result = n as i32;
-        if batch.data.len() <= data.len() {
-            data[..batch.data.len()].copy_from_slice(&batch.data);
-        } else {
-            // Bulk reads: the data goes over whole, without a copy (`takeData`), and the
-            // records still need no allocation.
-            let bytes = std::mem::take(&mut batch.data);
-            *self.data_apart.lock().unwrap_or_else(|e| e.into_inner()) = Some(bytes);
-            result |= DATA_APART;
-        }
-        self.env.recycle_batch(batch);
-        result
-    }
-
-    /// The data of the last `pollInto` that answered with `DATA_APART`, as one Buffer
-    /// made from the reactor's own memory (no copy), or null.
-    #[napi(js_name = "takeData", catch_unwind)]
-    pub fn take_data(&self) -> Option<Buffer> {
-        let bytes = self.data_apart.lock().unwrap_or_else(|e| e.into_inner()).take()?;
-        Some(Buffer::from(bytes))
-    }
-
-    /// The batch `pollInto` could not fit, or null.
-    #[napi(js_name = "takeBatch", catch_unwind)]
-    pub fn take_oversized(&self) -> Option<EventBatch> {
-        let batch = self.oversized.lock().unwrap_or_else(|e| e.into_inner()).take()?;
-        let data = if batch.data.is_empty() { None } else { Some(Buffer::from(batch.data)) };
-        Some(EventBatch { records: Int32Array::new(batch.records), data })
+        Ok(Binding { env: reactor_env, waker })
     }
 
     /// Keeps the process alive while JS has a ref'd handle (`true`), or lets it exit.
@@ -250,11 +176,15 @@ pub fn held_socket_count() -> u32 {
     conn_table::len() as u32
 }
 
-/// Puts the hot socket calls (see `socket_calls`) on `target` as functions.
-#[napi(js_name = "installSocketCalls", catch_unwind)]
-pub fn install_socket_calls(env: Env, target: Object) -> Result<()> {
+/// Puts the plain Node-API calls (`socket_calls`, `pollInto`) on `target` as
+/// functions.
+#[napi(js_name = "installRawCalls", catch_unwind)]
+pub fn install_raw_calls(env: Env, target: Object) -> Result<()> {
     // SAFETY: both are values of the current call, on its JS thread.
-    unsafe { socket_calls::install(env.raw(), target.raw()) }
+    unsafe {
+        raw_call::install(env.raw(), target.raw(), socket_calls::CALLS)?;
+        raw_call::install(env.raw(), target.raw(), batches::CALLS)
+    }
 }
 
 #[napi(js_name = "guessHandleType", catch_unwind)]
