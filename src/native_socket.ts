@@ -29,12 +29,12 @@ export class NativeSocket {
   }
 
   /** 0: all sent now; 1: the rest queued, WriteDone follows; < 0: -errno. */
-  write(data: Buffer, tryNow: boolean): number {
-    return calls.write(this.id, data, tryNow);
+  write(data: Buffer): number {
+    return calls.write(this.id, data);
   }
 
-  writev(chunks: Buffer[], tryNow: boolean): number {
-    return calls.writev(this.id, chunks, tryNow);
+  writev(chunks: Buffer[]): number {
+    return calls.writev(this.id, chunks);
   }
 
   writeFd(data: Buffer, fd: number): number {

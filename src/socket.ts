@@ -627,13 +627,13 @@ proto._writeGeneric = function _writeGeneric(this: any, writev: boolean, data: a
       if (buf[kFdToSend] !== undefined) withFd = true;
     }
     if (withFd) return writeChunksInOrder(this, handle, buffers, cb);
-    result = handle.native!.writev(buffers, true);
+    result = handle.native!.writev(buffers);
     if (result === 1) handle.writeHold = buffers;
   } else {
     const buf = typeof data === 'string' ? Buffer.from(data, encoding as BufferEncoding) : data;
     bytes = buf.length;
     const fd = buf[kFdToSend];
-    result = fd === undefined ? handle.native!.write(buf, true) : handle.native!.writeFd(buf, fd);
+    result = fd === undefined ? handle.native!.write(buf) : handle.native!.writeFd(buf, fd);
     if (result === 1) handle.writeHold = buf;
   }
   handle.ownBytesWritten += bytes;
@@ -699,7 +699,7 @@ function writeChunksInOrder(socket: any, handle: TcpHandle, chunks: Buffer[], cb
     if (i === chunks.length) return cb();
     const chunk = chunks[i++];
     const fd = (chunk as any)[kFdToSend];
-    const result = fd === undefined ? handle.native!.write(chunk, true) : handle.native!.writeFd(chunk, fd);
+    const result = fd === undefined ? handle.native!.write(chunk) : handle.native!.writeFd(chunk, fd);
     if (result === 1) handle.writeHold = chunk;
     handle.ownBytesWritten += chunk.length;
     if (result < 0) cb(errnoException(-result, 'write'));

@@ -6,17 +6,17 @@
 //! Calls for rare things (addresses, options, descriptor passing) are ordinary napi-rs
 //! functions (`socket_rare_calls`).
 
-use rsnet_reactor::{WriteOutcome, READ_AHEAD_FLOWING, READ_AHEAD_PAUSED};
-
-use crate::conn_table;
 use std::ptr;
+use std::sync::Arc;
 
 use napi::sys;
+use rsnet_reactor::{Conn, WriteOutcome, READ_AHEAD_FLOWING, READ_AHEAD_PAUSED};
 
+use crate::conn_table;
 use crate::raw_call::{status, BadArgument, Body, Call, Ret};
 
 /// Runs `f` on the socket named by the id in argument `i`, if JS holds one.
-fn conn<T>(call: &Call, i: usize, f: impl FnOnce(&std::sync::Arc<rsnet_reactor::Conn>) -> T) -> Result<Option<T>, BadArgument> {
+fn conn<T>(call: &Call, i: usize, f: impl FnOnce(&Arc<Conn>) -> T) -> Result<Option<T>, BadArgument> {
     Ok(conn_table::with(call.u32(i)?, f))
 }
 
@@ -32,23 +32,20 @@ fn write_outcome(result: Option<std::io::Result<WriteOutcome>>) -> Ret {
     })
 }
 
-/// `write(id, buffer, tryNow)`: one write request. `tryNow` false sends nothing on this
-/// thread and the reactor writes it all: for bytes the reactor itself just read (a
-/// proxy's 'data' chunks), which are in its thread's cache and not in this one's.
+/// `write(id, buffer)`: one write request, sent now as far as the kernel takes it.
 ///
 /// On 1 the queued bytes are the Buffer's own, not a copy: the caller must keep it
 /// alive and unchanged until the `WriteDone` or `Closed` event (TcpHandle's
 /// `writeHold` does).
 fn write(call: &Call) -> Result<Ret, BadArgument> {
     let bytes = call.bytes(call.arg(1)?)?;
-    let try_now = call.bool(2)?;
     // SAFETY: JS keeps the Buffer until the request or the socket is over, and its
     // memory does not move (see `Call::bytes`). The env's teardown revokes the loan
     // (`EnvShared::js_memory`).
-    Ok(write_outcome(conn(call, 0, |c| unsafe { c.write_lent(&[bytes], try_now) })?))
+    Ok(write_outcome(conn(call, 0, |c| unsafe { c.write_lent(&[bytes]) })?))
 }
 
-/// `writev(id, buffers, tryNow)`: `write` for several Buffers at once (`_writev`), sent
+/// `writev(id, buffers)`: `write` for several Buffers at once (`_writev`), sent
 /// with one `writev`; on 1 every one of them must be kept.
 fn writev(call: &Call) -> Result<Ret, BadArgument> {
     let array = call.arg(1)?;
@@ -62,9 +59,8 @@ fn writev(call: &Call) -> Result<Ret, BadArgument> {
         status(unsafe { sys::napi_get_element(call.env, array, i, &mut element) })?;
         chunks.push(call.bytes(element)?);
     }
-    let try_now = call.bool(2)?;
     // SAFETY: as in `write`, for every Buffer of the array.
-    Ok(write_outcome(conn(call, 0, |c| unsafe { c.write_lent(&chunks, try_now) })?))
+    Ok(write_outcome(conn(call, 0, |c| unsafe { c.write_lent(&chunks) })?))
 }
 
 /// `consumed(id, n)`: JS has taken `n` bytes from `Data` events; the reactor may read

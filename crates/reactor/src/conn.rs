@@ -179,29 +179,27 @@ impl Conn {
     /// (as libuv does: most small writes end here with no copy and no thread hop), the
     /// rest copied once and queued to the task.
     pub fn write(&self, bufs: &[&[u8]]) -> io::Result<WriteOutcome> {
-        self.write_request(bufs, true, |rest| WriteBytes::Owned(rest.to_vec()))
+        self.write_request(bufs, |rest| WriteBytes::Owned(rest.to_vec()))
     }
 
     /// `write`, except that what the kernel does not take now is queued in place, not
-    /// copied (see `write_bytes`). With `try_now` false nothing is sent on the calling
-    /// thread and the task writes it all: for bytes this reactor just read (a proxy's),
-    /// which are still in its thread's cache and not in the caller's.
+    /// copied (see `write_bytes`).
     ///
     /// # Safety
     /// If this returns `Queued`, the memory of every buffer in `bufs` must stay valid
     /// and unchanged until the request's `WriteDone` event or the socket's `Closed`
     /// event, whichever comes first.
-    pub unsafe fn write_lent(&self, bufs: &[&[u8]], try_now: bool) -> io::Result<WriteOutcome> {
+    pub unsafe fn write_lent(&self, bufs: &[&[u8]]) -> io::Result<WriteOutcome> {
         // SAFETY: the caller keeps the buffers as `LentBytes::new` asks (this fn's
         // contract).
-        self.write_request(bufs, try_now, |rest| WriteBytes::Lent(unsafe { LentBytes::new(rest) }))
+        self.write_request(bufs, |rest| WriteBytes::Lent(unsafe { LentBytes::new(rest) }))
     }
 
-    fn write_request(&self, bufs: &[&[u8]], try_now: bool, keep: impl Fn(&[u8]) -> WriteBytes) -> io::Result<WriteOutcome> {
+    fn write_request(&self, bufs: &[&[u8]], keep: impl Fn(&[u8]) -> WriteBytes) -> io::Result<WriteOutcome> {
         let total: usize = bufs.iter().map(|b| b.len()).sum();
         self.touch();
         let mut sent = 0;
-        if try_now && self.shared.queued_writes.load(Ordering::Acquire) == 0 {
+        if self.shared.queued_writes.load(Ordering::Acquire) == 0 {
             // sendmsg refuses more than IOV_MAX slices (EMSGSIZE); what does not fit
             // here is queued like any other remainder.
             let slices: Vec<IoSlice<'_>> = bufs.iter().take(MAX_IOV).map(|b| IoSlice::new(b)).collect();
