@@ -5,7 +5,8 @@
 // applied once the native socket is attached.
 
 import { binding, register, unregister, holdRef, releaseRef, EventTarget } from './dispatch';
-import { EV_CLOSED, EV_FD, closeFd } from './native';
+import { EV_CLOSED, EV_FD, EV_DATA, EV_EOF, EV_ERROR, closeFd, socketCalls } from './native';
+const JS_READS = process.env.RSNET_JS_READS === '1';
 import type { NativeSocket } from './native_socket';
 
 export class TcpHandle {
@@ -46,6 +47,31 @@ export class TcpHandle {
   private nativeTimeoutMs = 0;
   /** Bytes are taken as they come, so the reactor may read further ahead. */
   private flowing = false;
+  /** PROTOTYPE: read on the JS thread (RSNET_JS_READS=1). */
+  private jsReader = false;
+
+  private nativeReadStart(): void {
+    const native = this.native!;
+    if (this.jsReader) {
+      socketCalls.jsReadResume(native.id);
+      return;
+    }
+    if (JS_READS && this.kind === 'tcp') {
+      const id = native.id;
+      const ok = socketCalls.jsReadStart(id, (buf: Buffer, n: number) => {
+        const owner: any = this.owner;
+        if (n > 0) return owner._onNativeEvent(EV_DATA, n, 0, buf.subarray(0, n));
+        socketCalls.jsReadStop(id);
+        if (n === 0) owner._onNativeEvent(EV_EOF, 0, 0, undefined);
+        else owner._onNativeEvent(EV_ERROR, -n, 2, undefined);
+      });
+      if (ok) {
+        this.jsReader = true;
+        return;
+      }
+    }
+    native.readStart();
+  }
 
   constructor(
     private owner: EventTarget | null,
@@ -119,6 +145,7 @@ export class TcpHandle {
       return;
     }
     const id = native.id;
+    if (this.jsReader) socketCalls.jsReadStop(id);
     register(id, {
       _onNativeEvent: (kind: number, a: number) => {
         if (kind === EV_CLOSED) {
@@ -154,7 +181,7 @@ export class TcpHandle {
 
   readStart(): void {
     this.reading = true;
-    if (this.native) this.native.readStart();
+    if (this.native) this.nativeReadStart();
   }
 
   /**
@@ -165,13 +192,14 @@ export class TcpHandle {
   startReadingAfterDispatch(): void {
     this.reading = true;
     queueMicrotask(() => {
-      if (this.reading && !this.closed && this.native) this.native.readStart();
+      if (this.reading && !this.closed && this.native) this.nativeReadStart();
     });
   }
 
   readStop(): void {
     this.reading = false;
-    if (this.native) this.native.readStop();
+    if (this.jsReader) socketCalls.jsReadPause(this.native!.id);
+    else if (this.native) this.native.readStop();
   }
 
   /**
@@ -187,6 +215,7 @@ export class TcpHandle {
 
   /** Lets the reactor read again after JS took `n` more bytes. */
   consumed(n: number): void {
+    if (this.jsReader) return;
     if (this.native) this.native.consumed(n);
   }
 

@@ -22,6 +22,8 @@
 mod addr;
 mod batches;
 mod conn_table;
+#[cfg(unix)]
+mod js_reads;
 mod raw_call;
 mod server_handle;
 mod socket_calls;
@@ -183,6 +185,8 @@ pub fn install_raw_calls(env: Env, target: Object) -> Result<()> {
     // SAFETY: both are values of the current call, on its JS thread.
     unsafe {
         raw_call::install(env.raw(), target.raw(), socket_calls::CALLS)?;
+        #[cfg(unix)]
+        raw_call::install(env.raw(), target.raw(), js_reads::CALLS)?;
         raw_call::install(env.raw(), target.raw(), batches::CALLS)
     }
 }
