@@ -757,6 +757,8 @@ proto._onNativeEvent = function _onNativeEvent(this: any, kind: number, a: numbe
     case EV_CLOSED:
       this._handle.nativeGone = true;
       return;
+    case 11:
+      return this._handle.onReadsToJs(a);
     case EV_FD:
       // The user owns the descriptor from here on; with nobody listening, nobody would
       // close it, so rsnet does.

@@ -50,27 +50,44 @@ export class TcpHandle {
   /** PROTOTYPE: read on the JS thread (RSNET_JS_READS=1). */
   private jsReader = false;
 
+  private jsAsked = false;
+
   private nativeReadStart(): void {
     const native = this.native!;
     if (this.jsReader) {
       socketCalls.jsReadResume(native.id);
       return;
     }
-    if (JS_READS && this.kind === 'tcp') {
-      const id = native.id;
-      const ok = socketCalls.jsReadStart(id, (buf: Buffer, n: number) => {
-        const owner: any = this.owner;
-        if (n > 0) return owner._onNativeEvent(EV_DATA, n, 0, buf.subarray(0, n));
-        socketCalls.jsReadStop(id);
-        if (n === 0) owner._onNativeEvent(EV_EOF, 0, 0, undefined);
-        else owner._onNativeEvent(EV_ERROR, -n, 2, undefined);
-      });
-      if (ok) {
-        this.jsReader = true;
-        return;
-      }
+    if (this.jsAsked) return;
+    if (JS_READS && this.kind === 'tcp' && !this.piped) {
+      this.jsAsked = true;
+      socketCalls.readsToJs(native.id);
+      return;
     }
     native.readStart();
+  }
+
+  /** PROTOTYPE: the reactor handed reads over (ok) or refused. */
+  onReadsToJs(ok: number): void {
+    const native = this.native;
+    if (!native || this.closed) return;
+    if (!ok) {
+      this.jsAsked = false;
+      if (this.reading) native.readStart();
+      return;
+    }
+    const id = native.id;
+    const started = socketCalls.jsReadStart(id, (buf: Buffer, n: number) => {
+      const owner: any = this.owner;
+      if (n > 0) return owner._onNativeEvent(EV_DATA, n, 0, buf.subarray(0, n));
+      socketCalls.jsReadStop(id);
+      if (n === 0) owner._onNativeEvent(EV_EOF, 0, 0, undefined);
+      else owner._onNativeEvent(EV_ERROR, -n, 2, undefined);
+    });
+    if (started) {
+      this.jsReader = true;
+      if (!this.reading) socketCalls.jsReadPause(id);
+    }
   }
 
   constructor(

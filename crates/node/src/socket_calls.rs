@@ -181,6 +181,12 @@ fn piped_out(call: &Call) -> Result<Ret, BadArgument> {
     Ok(Ret::Double(conn(call, 0, |c| c.piped_out() as f64)?.unwrap_or(0.0)))
 }
 
+#[cfg(target_os = "linux")]
+fn reads_to_js(call: &Call) -> Result<Ret, BadArgument> {
+    conn(call, 0, |c| c.reads_to_js())?;
+    Ok(Ret::Undefined)
+}
+
 /// The calls, by the names JS knows them by.
 pub const CALLS: &[(&std::ffi::CStr, Body)] = &[
     (c"write", write),
@@ -201,5 +207,7 @@ pub const CALLS: &[(&std::ffi::CStr, Body)] = &[
     (c"unpipe", unpipe),
     (c"pipedIn", piped_in),
     (c"pipedOut", piped_out),
+    #[cfg(target_os = "linux")]
+    (c"readsToJs", reads_to_js),
 ];
 

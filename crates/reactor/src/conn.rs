@@ -40,6 +40,9 @@ pub(crate) enum ConnCmd {
     /// the command stays small: the channel allocates room for 32 commands per socket
     /// up front, which 10,000 idle sockets feel.
     Piped(Box<crate::pipe::PipedChunk>),
+    /// PROTOTYPE: JS reads this socket itself from now on.
+    #[cfg(target_os = "linux")]
+    ReadsToJs,
 }
 
 /// How much a flowing socket (a 'data' listener, `resume()`, a native pipe) may have
@@ -282,6 +285,12 @@ impl Conn {
         }
         self.shutdown();
         None
+    }
+
+    /// PROTOTYPE: asks the task to hand reads to JS; `ReadsToJs` follows.
+    #[cfg(target_os = "linux")]
+    pub fn reads_to_js(&self) {
+        self.send(ConnCmd::ReadsToJs);
     }
 
     /// Closes the socket. Idempotent; no event follows.

@@ -57,7 +57,7 @@ enum Exit {
 pub(crate) async fn run(conn: Arc<Conn>, env: Arc<EnvShared>, start: Start) {
     let mut idle = IdleTimer::default();
     let mut early = Vec::new();
-    let stream = match start {
+    let mut stream = match start {
         Start::Open(stream) => stream,
         Start::Connect(target) => match Box::pin(connect(&conn, &env, &mut idle, &mut early, target)).await {
             Some(stream) => {
@@ -74,7 +74,7 @@ pub(crate) async fn run(conn: Arc<Conn>, env: Arc<EnvShared>, start: Start) {
             }
         },
     };
-    let mut driver = Driver { conn: &conn, env: &env, stream: &stream, writes: WriteQueue::default(), idle };
+    let mut driver = Driver { conn: &conn, env: &env, stream: &mut stream, writes: WriteQueue::default(), idle };
     let exit = driver.drive(early).await;
     if let Exit::Reset = exit {
         // SAFETY: the task still owns `stream`, so its descriptor is open.
@@ -214,7 +214,7 @@ enum Completion {
 struct Driver<'a> {
     conn: &'a Arc<Conn>,
     env: &'a EnvShared,
-    stream: &'a Stream,
+    stream: &'a mut Stream,
     writes: WriteQueue,
     idle: IdleTimer,
 }
@@ -300,6 +300,13 @@ impl Driver<'_> {
                 }
             }
             ConnCmd::Shutdown => state.shutdown_wanted = true,
+            #[cfg(target_os = "linux")]
+            ConnCmd::ReadsToJs => {
+                let old = std::mem::replace(&mut *self.stream, Stream::Gone);
+                let (new, ok) = old.into_no_read();
+                *self.stream = new;
+                self.env.sink.push(self.conn.id(), EventKind::ReadsToJs, ok as i32, 0);
+            }
         }
         self.maybe_shutdown(state);
         None
@@ -346,7 +353,7 @@ impl Driver<'_> {
             let result = if let (Some(pass), 0) = (&front.segment.fd, self.writes.offset) {
                 // A descriptor goes alone with its segment, so it reaches the peer with
                 // exactly the bytes it was written with.
-                write_passing_fd(self.stream, front.segment.bytes.as_slice(), pass)
+                write_passing_fd(&*self.stream, front.segment.bytes.as_slice(), pass)
             } else {
                 let mut slices = Vec::with_capacity(WRITEV_SLICES.min(self.writes.segments.len()));
                 for (i, q) in self.writes.segments.iter().take(WRITEV_SLICES).enumerate() {
@@ -431,7 +438,7 @@ impl Driver<'_> {
         let id = self.conn.id();
         let mut fds = Vec::new();
         self.read_turn(credit, READ_CHUNK, state, |d, want| {
-            let stream = d.stream;
+            let stream = &*d.stream;
             // Descriptors come before the bytes they were sent with (read_into orders
             // the records so).
             let n = d.env.sink.read_into(id, want, &mut fds, |buf, fds| stream.try_read(buf, fds))?;
@@ -489,7 +496,7 @@ impl Driver<'_> {
     /// `splice`), and not once broken. `None` means the buffer path.
     #[cfg(target_os = "linux")]
     fn kernel_pipe(&self, route: &mut crate::pipe::PipeRoute) -> Option<Arc<KernelPipe>> {
-        if !matches!(self.stream, Stream::Tcp(_)) {
+        if !matches!(*self.stream, Stream::Tcp(_)) {
             return None;
         }
         // A connection that has moved little so far (a request, a handshake, a churn of

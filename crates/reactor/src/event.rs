@@ -32,6 +32,8 @@ pub enum EventKind {
     /// The socket's descriptor is closed and its task is gone: the last event of an id
     /// (Match node:net: 'close' follows the handle's close, not the request for it).
     Closed = 10,
+    /// PROTOTYPE: reads are JS's from here on: `a` = 1, or 0 if refused.
+    ReadsToJs = 11,
 }
 
 /// Which syscall an `Error` record is about; JS needs it for the error's `syscall`.

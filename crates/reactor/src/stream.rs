@@ -34,6 +34,28 @@ pub enum Stream {
     /// The client end of a named pipe (`connect(path)`).
     #[cfg(windows)]
     PipeClient(NamedPipeClient),
+    /// PROTOTYPE: a TCP stream JS reads itself; the reactor watches it for writing only.
+    #[cfg(target_os = "linux")]
+    TcpNoRead(AsyncFd<std::net::TcpStream>),
+    /// PROTOTYPE: in the middle of a conversion.
+    Gone,
+}
+
+impl Stream {
+    /// PROTOTYPE: hands reads to JS: re-registers a TCP stream for writability only.
+    #[cfg(target_os = "linux")]
+    pub fn into_no_read(self) -> (Stream, bool) {
+        match self {
+            Stream::Tcp(s) => match s.into_std() {
+                Ok(std) => match AsyncFd::with_interest(std, Interest::WRITABLE) {
+                    Ok(f) => (Stream::TcpNoRead(f), true),
+                    Err(_) => (Stream::Gone, false),
+                },
+                Err(_) => (Stream::Gone, false),
+            },
+            other => (other, false),
+        }
+    }
 }
 
 impl Stream {
@@ -52,6 +74,9 @@ impl Stream {
             Stream::PipeServer(p) => p.ready(interest).await,
             #[cfg(windows)]
             Stream::PipeClient(p) => p.ready(interest).await,
+            #[cfg(target_os = "linux")]
+            Stream::TcpNoRead(f) => f.ready(Interest::WRITABLE).await.map(|guard| guard.ready()),
+            Stream::Gone => std::future::pending().await,
         }
     }
 
@@ -81,6 +106,9 @@ impl Stream {
             Stream::PipeServer(p) => pipe_read_result(p.try_read(sys::init_buf(buf))),
             #[cfg(windows)]
             Stream::PipeClient(p) => pipe_read_result(p.try_read(sys::init_buf(buf))),
+            #[cfg(target_os = "linux")]
+            Stream::TcpNoRead(_) => Err(io::ErrorKind::WouldBlock.into()),
+            Stream::Gone => Err(sys::ebadf()),
         }
     }
 
@@ -95,6 +123,9 @@ impl Stream {
             Stream::PipeServer(p) => p.try_write_vectored(bufs),
             #[cfg(windows)]
             Stream::PipeClient(p) => p.try_write_vectored(bufs),
+            #[cfg(target_os = "linux")]
+            Stream::TcpNoRead(f) => f.try_io(Interest::WRITABLE, |s| std::io::Write::write_vectored(&mut &*s, bufs)),
+            Stream::Gone => Err(sys::ebadf()),
         }
     }
 
@@ -118,6 +149,8 @@ impl Stream {
             Stream::Tcp(s) => s.try_io(Interest::READABLE, f),
             Stream::Unix(s) => s.try_io(Interest::READABLE, f),
             Stream::Fd(a) => a.try_io(Interest::READABLE, |_| f()),
+            Stream::TcpNoRead(_) => Err(io::ErrorKind::WouldBlock.into()),
+            Stream::Gone => Err(sys::ebadf()),
         }
     }
 
@@ -128,6 +161,8 @@ impl Stream {
             Stream::Tcp(s) => s.try_io(Interest::WRITABLE, f),
             Stream::Unix(s) => s.try_io(Interest::WRITABLE, f),
             Stream::Fd(a) => a.try_io(Interest::WRITABLE, |_| f()),
+            Stream::TcpNoRead(a) => a.try_io(Interest::WRITABLE, |_| f()),
+            Stream::Gone => Err(sys::ebadf()),
         }
     }
 
@@ -140,6 +175,10 @@ impl Stream {
             Stream::Unix(s) => s.as_raw_fd(),
             #[cfg(unix)]
             Stream::Fd(f) => f.as_raw_fd(),
+            #[cfg(target_os = "linux")]
+            Stream::TcpNoRead(f) => f.as_raw_fd(),
+            #[cfg(unix)]
+            Stream::Gone => -1,
             #[cfg(windows)]
             Stream::Tcp(s) => sys::OsHandle::Socket(s.as_raw_socket()),
             #[cfg(windows)]
@@ -159,6 +198,9 @@ impl Stream {
             Stream::Unix(_) => true,
             #[cfg(unix)]
             Stream::Fd(_) => false,
+            #[cfg(target_os = "linux")]
+            Stream::TcpNoRead(_) => true,
+            Stream::Gone => false,
             #[cfg(windows)]
             Stream::PipeServer(_) | Stream::PipeClient(_) => false,
         }
