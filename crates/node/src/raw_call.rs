@@ -146,8 +146,8 @@ unsafe extern "C" fn trampoline(env: sys::napi_env, info: sys::napi_callback_inf
     let body: Body = unsafe { std::mem::transmute::<*mut c_void, Body>(data) };
     match catch_unwind(AssertUnwindSafe(|| body(&call))) {
         Ok(Ok(ret)) => to_js(env, ret),
-        Ok(Err(BadArgument)) => throw(env, c"rsnet: a socket call got an argument of the wrong type", true),
-        Err(_) => throw(env, c"rsnet: a socket call panicked", false),
+        Ok(Err(BadArgument)) => throw(env, c"rsnet: a native call got an argument of the wrong type", true),
+        Err(_) => throw(env, c"rsnet: a native call panicked", false),
     }
 }
 
