@@ -21,17 +21,17 @@ export declare class Binding {
    * Binds and listens on `host:port` now. Returns the server handle, or the positive
    * errno of the failed bind/listen.
    */
-  listenTcp(host: string, port: number, backlog: number, ipv6Only: boolean, pauseOnConnect: boolean): ServerHandle | number
+  listenTcp(host: string, port: number, backlog: number, ipv6Only: boolean): ServerHandle | number
   /**
    * `listen(path)`: binds and listens on a Unix-domain socket path (a named pipe on
    * Windows) now. Returns the server handle or the errno (see `errno_of`).
    */
-  listenUnix(path: string, backlog: number, pauseOnConnect: boolean): ServerHandle | number
+  listenUnix(path: string, backlog: number): ServerHandle | number
   /**
    * `listen({ fd })`: accepts on a descriptor that was bound (and maybe listening).
    * rsnet owns `fd` from here on. Returns the server handle or the positive errno.
    */
-  listenFd(fd: number, backlog: number, pauseOnConnect: boolean): ServerHandle | number
+  listenFd(fd: number, backlog: number): ServerHandle | number
   /**
    * `new Socket({ fd })`: drives a connected descriptor (TCP, Unix or a pipe). rsnet
    * owns `fd` from here on. Returns `{ id }` of the socket JS now holds, or the

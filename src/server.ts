@@ -12,9 +12,6 @@ import * as fs from 'fs';
 import { EV_ACCEPTED, EV_ERROR, SYSCALL_NAMES, guessHandleType, ServerHandle } from './native';
 import { socketForAccepted, kServerSocket } from './socket';
 import { acceptedSocket } from './native_socket';
-
-/** The listen calls' `pauseOnConnect`: accepted sockets wait for JS to start reading. */
-const NO_READ_ON_ACCEPT = true;
 import {
   errnoException,
   uvExceptionWithHostPort,
@@ -208,7 +205,7 @@ function setupListenHandle(
   // The reactor never starts reading an accepted socket by itself: the Socket starts it
   // once its 'connection' handlers have run (socketForAccepted), so that a pipe() made
   // there moves even the first bytes natively.
-  const listen = (host: string) => binding.listenTcp(host, port, backlogInt, ipv6Only, NO_READ_ON_ACCEPT);
+  const listen = (host: string) => binding.listenTcp(host, port, backlogInt, ipv6Only);
   let result: any;
   self._handleKind = 'tcp';
   if (typeof fd === 'number') {
@@ -217,13 +214,13 @@ function setupListenHandle(
     const type = guessHandleType(fd);
     if (type === 'TCP' || type === 'PIPE') {
       self._handleKind = type === 'TCP' ? 'tcp' : 'pipe';
-      result = binding.listenFd(fd, backlogInt, NO_READ_ON_ACCEPT);
+      result = binding.listenFd(fd, backlogInt);
     } else {
       result = EINVAL;
     }
   } else if (addressType === -1) {
     self._handleKind = 'pipe';
-    result = binding.listenUnix(address, backlogInt, NO_READ_ON_ACCEPT);
+    result = binding.listenUnix(address, backlogInt);
     // Match node:net (libuv's uv_pipe_bind): ENOENT is reported as EACCES, as on Windows.
     if (result === ENOENT) result = EACCES;
   } else if (!address) {

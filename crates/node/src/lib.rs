@@ -88,10 +88,9 @@ impl Binding {
         port: u32,
         backlog: i32,
         ipv6_only: bool,
-        pause_on_connect: bool,
     ) -> Result<Either<ServerHandle, i32>> {
         let addr = SocketAddr::new(parse_ip(&host)?, port as u16);
-        let opts = ListenOptions { addr, backlog, ipv6_only, pause_on_connect };
+        let opts = ListenOptions { addr, backlog, ipv6_only };
         Ok(match self.env.listen(&opts) {
             Ok(listener) => Either::A(ServerHandle::new(listener)),
             Err(e) => Either::B(rsnet_reactor::errno_of(&e)),
@@ -101,8 +100,8 @@ impl Binding {
     /// `listen(path)`: binds and listens on a Unix-domain socket path (a named pipe on
     /// Windows) now. Returns the server handle or the errno (see `errno_of`).
     #[napi(js_name = "listenUnix", catch_unwind)]
-    pub fn listen_unix(&self, path: String, backlog: i32, pause_on_connect: bool) -> Either<ServerHandle, i32> {
-        match self.env.listen_path(&path, backlog, pause_on_connect) {
+    pub fn listen_unix(&self, path: String, backlog: i32) -> Either<ServerHandle, i32> {
+        match self.env.listen_path(&path, backlog) {
             Ok(listener) => Either::A(ServerHandle::new(listener)),
             Err(e) => Either::B(rsnet_reactor::errno_of(&e)),
         }
@@ -111,8 +110,8 @@ impl Binding {
     /// `listen({ fd })`: accepts on a descriptor that was bound (and maybe listening).
     /// rsnet owns `fd` from here on. Returns the server handle or the positive errno.
     #[napi(js_name = "listenFd", catch_unwind)]
-    pub fn listen_fd(&self, fd: i32, backlog: i32, pause_on_connect: bool) -> Either<ServerHandle, i32> {
-        match self.env.listen_fd(fd, backlog, pause_on_connect) {
+    pub fn listen_fd(&self, fd: i32, backlog: i32) -> Either<ServerHandle, i32> {
+        match self.env.listen_fd(fd, backlog) {
             Ok(listener) => Either::A(ServerHandle::new(listener)),
             Err(e) => Either::B(rsnet_reactor::errno_of(&e)),
         }

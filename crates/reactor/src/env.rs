@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 
 use crate::conn::Conn;
 use crate::conn_task::{self, Start};
-use crate::listener::{self, AcceptOptions, AnyListener, Listener};
+use crate::listener::{self, AnyListener, Listener};
 use crate::runtime::runtime;
 use crate::sink::{Batch, EventSink, Wake};
 
@@ -31,7 +31,6 @@ pub struct ListenOptions {
     pub backlog: i32,
     /// For an IPv6 address: refuse IPv4-mapped connections (`ipv6Only`).
     pub ipv6_only: bool,
-    pub pause_on_connect: bool,
 }
 
 pub(crate) struct EnvShared {
@@ -127,29 +126,28 @@ impl Env {
             let _runtime = runtime().enter();
             TcpListener::from_std(socket.into())?
         };
-        Ok(self.start_listener(AnyListener::Tcp(tcp), opts.pause_on_connect, None))
+        Ok(self.start_listener(AnyListener::Tcp(tcp), None))
     }
 
     /// `listen(path)`: binds node:net's local endpoint at `path` and listens: a
     /// Unix-domain socket, or on Windows a named pipe (see `local`).
-    pub fn listen_path(&self, path: &str, backlog: i32, pause_on_connect: bool) -> io::Result<Arc<Listener>> {
+    pub fn listen_path(&self, path: &str, backlog: i32) -> io::Result<Arc<Listener>> {
         let (listener, unlink) = crate::local::bind(path, backlog)?;
-        Ok(self.start_listener(listener, pause_on_connect, unlink))
+        Ok(self.start_listener(listener, unlink))
     }
 
     /// `listen({ fd })` / `listenFD(fd)`: accepts on an inherited, bound socket (see
     /// `adopt::listening_from_fd`). rsnet owns `fd` from here on, even on failure.
-    pub fn listen_fd(&self, fd: i32, backlog: i32, pause_on_connect: bool) -> io::Result<Arc<Listener>> {
+    pub fn listen_fd(&self, fd: i32, backlog: i32) -> io::Result<Arc<Listener>> {
         let listener = crate::adopt::listening_from_fd(fd, backlog)?;
-        Ok(self.start_listener(listener, pause_on_connect, None))
+        Ok(self.start_listener(listener, None))
     }
 
-    fn start_listener(&self, socket: AnyListener, pause_on_connect: bool, unlink_on_close: Option<std::path::PathBuf>) -> Arc<Listener> {
+    fn start_listener(&self, socket: AnyListener, unlink_on_close: Option<std::path::PathBuf>) -> Arc<Listener> {
         let id = self.shared.next_id();
         let listener = Listener::new(id, socket.os_handle(), unlink_on_close);
         self.shared.listeners.lock().unwrap_or_else(|e| e.into_inner()).insert(id, listener.clone());
-        let opts = AcceptOptions { pause_on_connect };
-        runtime().spawn(listener::accept_loop(listener.clone(), self.shared.clone(), socket, opts));
+        runtime().spawn(listener::accept_loop(listener.clone(), self.shared.clone(), socket));
         listener
     }
 

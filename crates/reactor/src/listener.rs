@@ -133,12 +133,7 @@ impl Listener {
     }
 }
 
-pub(crate) struct AcceptOptions {
-    /// Accepted sockets start with reading off (`pauseOnConnect`).
-    pub pause_on_connect: bool,
-}
-
-pub(crate) async fn accept_loop(listener: Arc<Listener>, env: Arc<EnvShared>, mut socket: AnyListener, opts: AcceptOptions) {
+pub(crate) async fn accept_loop(listener: Arc<Listener>, env: Arc<EnvShared>, mut socket: AnyListener) {
     loop {
         if listener.closing.load(Ordering::Acquire) {
             break;
@@ -151,7 +146,11 @@ pub(crate) async fn accept_loop(listener: Arc<Listener>, env: Arc<EnvShared>, mu
                         break;
                     }
                     let id = env.next_id();
-                    let conn = Conn::new(id, !opts.pause_on_connect);
+                    // Reading off until JS starts it (`Conn::read_start`). Match node:net
+                    // (libuv): the first read of an accepted socket comes after its
+                    // 'connection' handlers ran, so a pipe() made there is native from
+                    // the first byte; with pauseOnConnect JS does not start it at all.
+                    let conn = Conn::new(id, false);
                     // Published before JS hears of the socket, so options JS applies on
                     // 'connection' (noDelay, keepAlive) reach the fd.
                     conn.set_fd(Some(stream.os_handle()));

@@ -86,7 +86,7 @@ impl Harness {
 }
 
 fn listen(h: &Harness) -> (Arc<rsnet_reactor::Listener>, SocketAddr) {
-    let opts = ListenOptions { addr: "127.0.0.1:0".parse().unwrap(), backlog: 511, ipv6_only: false, pause_on_connect: false };
+    let opts = ListenOptions { addr: "127.0.0.1:0".parse().unwrap(), backlog: 511, ipv6_only: false };
     let l = h.env.listen(&opts).expect("listen");
     let addr = match l.local_addr().unwrap() {
         rsnet_reactor::SockAddr::Ip(a) => a,
@@ -110,6 +110,7 @@ fn echo_round_trip_with_half_close() {
     });
     let server_id = h.seen.iter().find(|e| e.kind == EventKind::Accepted as i32).unwrap().a as u32;
     let server = h.env.accepted(server_id).expect("accepted conn");
+    server.read_start();
 
     assert_eq!(client.write(&[b"hello ", b"world"]).unwrap(), WriteOutcome::Done);
     client.shutdown();
@@ -306,7 +307,7 @@ fn unix_listener_close_leaves_the_reactor_working() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("a.sock");
     let _ = std::fs::remove_file(&path);
-    let unix = h.env.listen_path(path.to_str().unwrap(), 16, false).unwrap();
+    let unix = h.env.listen_path(path.to_str().unwrap(), 16).unwrap();
     unix.close();
     assert!(!path.exists(), "the socket file goes at close()");
     let (tcp, addr) = listen(&h);
@@ -317,13 +318,16 @@ fn unix_listener_close_leaves_the_reactor_working() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Accepts one connection from a plain std client; returns both ends.
+/// Accepts one connection from a plain std client and starts reading it, as a Socket
+/// without pauseOnConnect does; returns both ends.
 fn accept_std(h: &mut Harness, addr: SocketAddr) -> (TcpStream, Arc<rsnet_reactor::Conn>) {
     let before = h.seen.iter().filter(|e| e.kind == EventKind::Accepted as i32).count();
     let outside = TcpStream::connect(addr).unwrap();
     h.until("accepted", |s| s.iter().filter(|e| e.kind == EventKind::Accepted as i32).count() > before);
     let id = h.seen.iter().filter(|e| e.kind == EventKind::Accepted as i32).nth(before).unwrap().a as u32;
-    (outside, h.env.accepted(id).expect("accepted conn"))
+    let conn = h.env.accepted(id).expect("accepted conn");
+    conn.read_start();
+    (outside, conn)
 }
 
 fn pattern(len: usize) -> Vec<u8> {
