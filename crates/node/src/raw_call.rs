@@ -70,18 +70,22 @@ impl Call {
         Ok(out)
     }
 
-    /// The bytes of a Buffer argument, valid for the rest of this call: a Buffer's
-    /// backing store does not move, and nothing during the call can free it.
-    pub fn bytes(&self, value: sys::napi_value) -> Result<&[u8], BadArgument> {
+    /// Where a Buffer argument's bytes are, and how many: alive until this call
+    /// returns (the argument holds the Buffer, whose backing store does not move).
+    fn buffer_parts(&self, value: sys::napi_value) -> Result<(*mut u8, usize), BadArgument> {
         let (mut data, mut len) = (ptr::null_mut::<c_void>(), 0usize);
-        // SAFETY: as in `u32`.
+        // SAFETY: a value of this call, read with its env on the JS thread.
         status(unsafe { sys::napi_get_buffer_info(self.env, value, &mut data, &mut len) })?;
-        if len == 0 {
-            return Ok(&[]);
+        Ok((data.cast(), len))
+    }
+
+    /// The bytes of a Buffer argument, valid for the rest of this call.
+    pub fn bytes(&self, value: sys::napi_value) -> Result<&[u8], BadArgument> {
+        match self.buffer_parts(value)? {
+            (_, 0) => Ok(&[]),
+            // SAFETY: `len` bytes at `data`, alive for the call (`buffer_parts`).
+            (data, len) => Ok(unsafe { std::slice::from_raw_parts(data, len) }),
         }
-        // SAFETY: Node-API reported `len` bytes at `data`, alive at least until this
-        // call returns (the argument holds the Buffer).
-        Ok(unsafe { std::slice::from_raw_parts(data as *const u8, len) })
     }
 
     /// The bytes of a Buffer argument, writable for the rest of this call.
@@ -91,15 +95,12 @@ impl Call {
     /// takes no other view of the same Buffer meanwhile (JS cannot run during the
     /// call, so nothing else touches it).
     pub unsafe fn bytes_mut<'a>(&self, value: sys::napi_value) -> Result<&'a mut [u8], BadArgument> {
-        let (mut data, mut len) = (ptr::null_mut::<c_void>(), 0usize);
-        // SAFETY: a value of this call, read with its env on the JS thread.
-        status(unsafe { sys::napi_get_buffer_info(self.env, value, &mut data, &mut len) })?;
-        if len == 0 {
-            return Ok(&mut []);
+        match self.buffer_parts(value)? {
+            (_, 0) => Ok(&mut []),
+            // SAFETY: `len` bytes at `data`, alive for the call (`buffer_parts`); the
+            // caller holds the only view (this fn's contract).
+            (data, len) => Ok(unsafe { std::slice::from_raw_parts_mut(data, len) }),
         }
-        // SAFETY: Node-API reported `len` bytes at `data`, alive for the call; the
-        // caller holds the only view (this fn's contract).
-        Ok(unsafe { std::slice::from_raw_parts_mut(data as *mut u8, len) })
     }
 
     /// The elements of an Int32Array argument, writable for the rest of this call.
@@ -109,7 +110,7 @@ impl Call {
     pub unsafe fn int32s_mut<'a>(&self, i: usize) -> Result<&'a mut [i32], BadArgument> {
         let (mut kind, mut len, mut data) = (0, 0usize, ptr::null_mut::<c_void>());
         let (mut buffer, mut offset) = (ptr::null_mut(), 0usize);
-        // SAFETY: as in `bytes_mut`.
+        // SAFETY: a value of this call, read with its env on the JS thread.
         status(unsafe { sys::napi_get_typedarray_info(self.env, self.arg(i)?, &mut kind, &mut len, &mut data, &mut buffer, &mut offset) })?;
         if kind != sys::TypedarrayType::int32_array {
             return Err(BadArgument);

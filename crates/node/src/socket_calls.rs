@@ -20,16 +20,16 @@ fn conn<T>(call: &Call, i: usize, f: impl FnOnce(&Arc<Conn>) -> T) -> Result<Opt
     Ok(conn_table::with(call.u32(i)?, f))
 }
 
-/// What `write` and `writev` return: 0 when every byte went out now, 1 when some are
-/// queued (a `WriteDone` event follows), or a negative errno.
-fn write_outcome(result: Option<std::io::Result<WriteOutcome>>) -> Ret {
-    Ret::Int(match result {
-        Some(Ok(WriteOutcome::Done)) => 0,
-        Some(Ok(WriteOutcome::Queued { .. })) => 1,
+/// What the write calls (`write`, `writev`, `socketWriteFd`) return for a write on the
+/// socket JS holds, if any: 0 when every byte went out now, 1 when some are queued (a
+/// `WriteDone` event follows), or a negative errno (EBADF for no socket).
+pub(crate) fn write_outcome(result: Option<std::io::Result<WriteOutcome>>) -> i32 {
+    match result.unwrap_or_else(|| Err(rsnet_reactor::ebadf())) {
+        Ok(WriteOutcome::Done) => 0,
+        Ok(WriteOutcome::Queued { .. }) => 1,
         // Always negative: errno is positive on Unix and already negative on Windows.
-        Some(Err(e)) => -rsnet_reactor::errno_of(&e).abs(),
-        None => -rsnet_reactor::errno_of(&rsnet_reactor::ebadf()).abs(),
-    })
+        Err(e) => -rsnet_reactor::errno_of(&e).abs(),
+    }
 }
 
 /// `write(id, buffer)`: one write request, sent now as far as the kernel takes it.
@@ -42,7 +42,7 @@ fn write(call: &Call) -> Result<Ret, BadArgument> {
     // SAFETY: JS keeps the Buffer until the request or the socket is over, and its
     // memory does not move (see `Call::bytes`). The env's teardown revokes the loan
     // (`EnvShared::js_memory`).
-    Ok(write_outcome(conn(call, 0, |c| unsafe { c.write_lent(&[bytes]) })?))
+    Ok(Ret::Int(write_outcome(conn(call, 0, |c| unsafe { c.write_lent(&[bytes]) })?)))
 }
 
 /// `writev(id, buffers)`: `write` for several Buffers at once (`_writev`), sent
@@ -60,7 +60,7 @@ fn writev(call: &Call) -> Result<Ret, BadArgument> {
         chunks.push(call.bytes(element)?);
     }
     // SAFETY: as in `write`, for every Buffer of the array.
-    Ok(write_outcome(conn(call, 0, |c| unsafe { c.write_lent(&chunks) })?))
+    Ok(Ret::Int(write_outcome(conn(call, 0, |c| unsafe { c.write_lent(&chunks) })?)))
 }
 
 /// `consumed(id, n)`: JS has taken `n` bytes from `Data` events; the reactor may read

@@ -6,10 +6,9 @@
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use rsnet_reactor::WriteOutcome;
-
 use crate::addr::{to_js, AddressInfo};
 use crate::conn_table;
+use crate::socket_calls::write_outcome;
 
 /// The reactor's error number: a positive errno on Unix, libuv's negative number on
 /// Windows (see `rsnet_reactor::errno_of`).
@@ -21,12 +20,7 @@ fn errno(e: std::io::Error) -> i32 {
 /// a negative errno as the hot `write`. The caller keeps its own copy of `fd`.
 #[napi(js_name = "socketWriteFd", catch_unwind)]
 pub fn socket_write_fd(id: u32, data: BufferSlice, fd: i32) -> i32 {
-    match conn_table::with(id, |c| c.write_with_fd(&data, fd)).unwrap_or_else(|| Err(rsnet_reactor::ebadf())) {
-        Ok(WriteOutcome::Done) => 0,
-        Ok(WriteOutcome::Queued { .. }) => 1,
-        // Always negative: errno is positive on Unix and already negative on Windows.
-        Err(e) => -errno(e).abs(),
-    }
+    write_outcome(conn_table::with(id, |c| c.write_with_fd(&data, fd)))
 }
 
 /// Ends the write side once queued writes are out; `ShutdownDone` follows.
