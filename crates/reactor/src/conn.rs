@@ -10,11 +10,10 @@ use std::io::{self, IoSlice};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::sync::Notify;
-
 use crate::inbox::Inbox;
 
 use crate::runtime::now_ms;
+use crate::signal::Signal;
 use crate::stream::SockAddr;
 use crate::sys;
 use crate::write_bytes::{LentBytes, WriteBytes};
@@ -73,7 +72,7 @@ pub(crate) struct Shared {
     /// JS thread must not write directly, or bytes would overtake queued ones.
     pub queued_writes: AtomicUsize,
     /// Wakes the task when credit, reading, the timeout or the pipe changed.
-    pub wake: Notify,
+    pub wake: Signal,
     /// Bytes read and sent down a native pipe; bytes written that came from one.
     pub piped_in: AtomicU64,
     pub piped_out: AtomicU64,
@@ -129,7 +128,7 @@ impl Conn {
                 timeout_ms: AtomicU64::new(0),
                 activity: AtomicU64::new(now_ms()),
                 queued_writes: AtomicUsize::new(0),
-                wake: Notify::new(),
+                wake: Signal::default(),
                 piped_in: AtomicU64::new(0),
                 piped_out: AtomicU64::new(0),
             },
@@ -297,7 +296,7 @@ impl Conn {
     /// torn down in a few calls (churn) would pay several.
     pub fn read_start(&self) {
         if !self.shared.reading.swap(true, Ordering::AcqRel) {
-            self.shared.wake.notify_one();
+            self.shared.wake.raise();
         }
     }
 
@@ -315,7 +314,7 @@ impl Conn {
     pub fn set_read_ahead(&self, bytes: usize) {
         let before = self.shared.read_limit.swap(bytes, Ordering::AcqRel);
         if bytes > before && self.shared.inflight.load(Ordering::Acquire) >= before {
-            self.shared.wake.notify_one();
+            self.shared.wake.raise();
         }
     }
 
@@ -324,7 +323,7 @@ impl Conn {
         let limit = self.shared.read_limit.load(Ordering::Relaxed);
         let before = self.shared.inflight.fetch_sub(n, Ordering::AcqRel);
         if before >= limit && before - n < limit {
-            self.shared.wake.notify_one();
+            self.shared.wake.raise();
         }
     }
 
@@ -339,7 +338,7 @@ impl Conn {
         self.touch();
         let before = self.shared.timeout_ms.swap(ms, Ordering::AcqRel);
         if ms != 0 && (before == 0 || ms < before) {
-            self.shared.wake.notify_one();
+            self.shared.wake.raise();
         }
     }
 

@@ -11,7 +11,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::TcpListener;
 
 use crate::conn::Conn;
-use crate::conn_task::{self, Start};
+use crate::conn_task;
 use crate::listener::{self, AnyListener, Listener};
 use crate::runtime::runtime;
 use crate::sink::{Batch, EventSink, Wake};
@@ -95,11 +95,6 @@ impl Env {
         }
     }
 
-    #[cfg(test)]
-    pub(crate) fn shared_for_test(&self) -> Arc<EnvShared> {
-        self.shared.clone()
-    }
-
     pub fn take_batch(&self) -> Batch {
         self.shared.sink.take()
     }
@@ -159,7 +154,7 @@ impl Env {
         let conn = Conn::new(id, false);
         conn.set_fd(Some(stream.os_handle()));
         self.shared.insert_conn(conn.clone());
-        runtime().spawn(conn_task::run(conn.clone(), self.shared.clone(), Start::Open(stream)));
+        runtime().spawn(conn_task::serve(conn.clone(), self.shared.clone(), stream));
         Ok(conn)
     }
 
@@ -169,7 +164,7 @@ impl Env {
         // Reading starts when JS first asks (`_read`), as with libuv's readStart.
         let conn = Conn::new(id, false);
         self.shared.insert_conn(conn.clone());
-        runtime().spawn(conn_task::run(conn.clone(), self.shared.clone(), Start::Connect(target)));
+        runtime().spawn(conn_task::connect_then_serve(conn.clone(), self.shared.clone(), target));
         conn
     }
 

@@ -11,9 +11,9 @@
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
 
-use tokio::sync::Notify;
 
 use crate::conn::ConnCmd;
+use crate::signal::Signal;
 
 #[derive(Default)]
 pub(crate) struct Inbox {
@@ -33,10 +33,10 @@ impl Inbox {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Queues `cmd` and wakes the task through `wake` (the conn's `Notify`, which keeps
-    /// a permit if the task is not waiting yet, so no wake-up is lost). Gives `cmd`
+    /// Queues `cmd` and wakes the task through `wake` (the conn's `Signal`, which stays
+    /// raised if the task is not waiting yet, so no wake-up is lost). Gives `cmd`
     /// back if the task has ended.
-    pub(crate) fn send(&self, cmd: ConnCmd, wake: &Notify) -> Result<(), ConnCmd> {
+    pub(crate) fn send(&self, cmd: ConnCmd, wake: &Signal) -> Result<(), ConnCmd> {
         {
             let mut state = self.lock();
             if state.closed {
@@ -44,7 +44,7 @@ impl Inbox {
             }
             state.queue.push_back(cmd);
         }
-        wake.notify_one();
+        wake.raise();
         Ok(())
     }
 

@@ -15,6 +15,7 @@
 //! * `conn`     — [`Conn`]: a connected (or connecting) socket, shared between the JS
 //!                thread (try-write, socket options) and its reactor task.
 //! * `inbox`    — a conn task's queue of commands from the JS thread.
+//! * `signal`   — the wake-up a conn task waits on: one waiter, no waiter node.
 //! * `conn_task`— the task that drives one `Conn`: connect, reads under read credit,
 //!                queued writes, shutdown, close.
 //! * `pipe`     — the native pipe: `a.pipe(b)` moved inside the reactor.
@@ -47,6 +48,7 @@ mod pipe;
 #[cfg(target_os = "linux")]
 mod splice;
 mod runtime;
+mod signal;
 mod sink;
 mod stream;
 mod sys;

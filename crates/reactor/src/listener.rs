@@ -13,7 +13,7 @@ use tokio::net::UnixListener;
 use tokio::sync::Notify;
 
 use crate::conn::Conn;
-use crate::conn_task::{self, Start};
+use crate::conn_task;
 use crate::env::EnvShared;
 use crate::event::{EventKind, Syscall};
 use crate::stream::{SockAddr, Stream};
@@ -156,7 +156,7 @@ pub(crate) async fn accept_loop(listener: Arc<Listener>, env: Arc<EnvShared>, mu
                     conn.set_fd(Some(stream.os_handle()));
                     env.insert_conn(conn.clone());
                     env.sink.push(listener.id, EventKind::Accepted, id as i32, 0);
-                    tokio::spawn(conn_task::run(conn, env.clone(), Start::Open(stream)));
+                    tokio::spawn(conn_task::serve(conn, env.clone(), stream));
                 }
                 Err(e) => {
                     if listener.closing.load(Ordering::Acquire) {

@@ -5,6 +5,7 @@
 use std::io::{self, IoSlice};
 use std::mem::MaybeUninit;
 use std::net::SocketAddr;
+use std::task::{Context, Poll};
 #[cfg(unix)]
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 #[cfg(windows)]
@@ -12,7 +13,7 @@ use std::os::windows::io::{AsRawHandle, AsRawSocket};
 
 #[cfg(unix)]
 use tokio::io::unix::AsyncFd;
-use tokio::io::Interest;
+use tokio::io::{Interest, Ready};
 use tokio::net::TcpStream;
 #[cfg(unix)]
 use tokio::net::UnixStream;
@@ -37,21 +38,53 @@ pub enum Stream {
 }
 
 impl Stream {
-    /// Waits until the stream is ready for any of `interest`. One future for reading
-    /// and writing both, where `readable()` and `writable()` side by side would make
-    /// every connection's task larger by one more (176 bytes).
-    pub async fn ready(&self, interest: Interest) -> io::Result<tokio::io::Ready> {
+    /// Ready once the stream is ready for reading (if `read`) or writing (if `write`),
+    /// with what it is ready for; otherwise the task is woken when it becomes so.
+    ///
+    /// A poll, not a future: the `ready()` future of tokio's streams holds an intrusive
+    /// waiter node (168 bytes), and awaiting it made every connection's task that much
+    /// larger. Polling uses the registration's own reader and writer waker slots, which
+    /// exist anyway. Readiness is cleared only by the `try_*` calls, when they hear
+    /// EAGAIN.
+    pub fn poll_ready(&self, cx: &mut Context<'_>, read: bool, write: bool) -> Poll<io::Result<Ready>> {
+        let readable = if read { self.poll_read_ready(cx)? } else { Poll::Pending };
+        let writable = if write { self.poll_write_ready(cx)? } else { Poll::Pending };
+        match (readable.is_ready(), writable.is_ready()) {
+            (false, false) => Poll::Pending,
+            (r, w) => Poll::Ready(Ok(match (r, w) {
+                (true, true) => Ready::READABLE | Ready::WRITABLE,
+                (true, false) => Ready::READABLE,
+                _ => Ready::WRITABLE,
+            })),
+        }
+    }
+
+    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self {
-            Stream::Tcp(s) => s.ready(interest).await,
+            Stream::Tcp(s) => s.poll_read_ready(cx),
             #[cfg(unix)]
-            Stream::Unix(s) => s.ready(interest).await,
-            // Dropping the guard without clearing keeps the readiness for try_read/write.
+            Stream::Unix(s) => s.poll_read_ready(cx),
+            // Dropping the guard without clearing keeps the readiness for try_read.
             #[cfg(unix)]
-            Stream::Fd(f) => f.ready(interest).await.map(|guard| guard.ready()),
+            Stream::Fd(f) => f.poll_read_ready(cx).map_ok(drop),
             #[cfg(windows)]
-            Stream::PipeServer(p) => p.ready(interest).await,
+            Stream::PipeServer(p) => p.poll_read_ready(cx),
             #[cfg(windows)]
-            Stream::PipeClient(p) => p.ready(interest).await,
+            Stream::PipeClient(p) => p.poll_read_ready(cx),
+        }
+    }
+
+    fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self {
+            Stream::Tcp(s) => s.poll_write_ready(cx),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.poll_write_ready(cx),
+            #[cfg(unix)]
+            Stream::Fd(f) => f.poll_write_ready(cx).map_ok(drop),
+            #[cfg(windows)]
+            Stream::PipeServer(p) => p.poll_write_ready(cx),
+            #[cfg(windows)]
+            Stream::PipeClient(p) => p.poll_write_ready(cx),
         }
     }
 
