@@ -3,12 +3,16 @@
 
 use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use tokio::io::Ready;
 use tokio::net::TcpSocket;
+use tokio::time::Sleep;
 
 use crate::conn::{Conn, ConnCmd, Segment};
 use crate::pipe::PipedChunk;
@@ -56,21 +60,21 @@ enum Exit {
 /// The task of a socket that is already open: accepted, or adopted from a descriptor
 /// (its fd is already published with `Conn::set_fd`).
 pub(crate) fn serve(conn: Arc<Conn>, env: Arc<EnvShared>, stream: Stream) -> impl Future<Output = ()> + Send {
-    serve_after(conn, env, stream, IdleTimer::default(), Vec::new())
+    serve_after(conn, env, stream, IdleTimer::default())
 }
 
 /// The task of an outgoing socket: connects, then serves it. The serving part is boxed
 /// so this future holds the connect target only while connecting.
+#[allow(clippy::manual_async_fn)] // see above: an async fn would store its arguments twice
 pub(crate) fn connect_then_serve(conn: Arc<Conn>, env: Arc<EnvShared>, target: ConnectTarget) -> impl Future<Output = ()> + Send {
     async move {
         let mut idle = IdleTimer::default();
-        let mut early = Vec::new();
-        match Box::pin(connect(&conn, &env, &mut idle, &mut early, target)).await {
+        match Box::pin(connect(&conn, &env, &mut idle, target)).await {
             Some(stream) => {
                 conn.set_fd(Some(stream.os_handle()));
                 conn.touch();
                 env.sink.push(conn.id(), EventKind::Connected, 0, 0);
-                Box::pin(serve_after(conn, env, stream, idle, early)).await;
+                Box::pin(serve_after(conn, env, stream, idle)).await;
             }
             None => {
                 drop(conn.inbox.close());
@@ -81,12 +85,13 @@ pub(crate) fn connect_then_serve(conn: Arc<Conn>, env: Arc<EnvShared>, target: C
     }
 }
 
-/// Serves an open stream until JS closes it, then closes it. `idle` and `early` carry
-/// over what happened while connecting: the timer's state, commands that came first.
-fn serve_after(conn: Arc<Conn>, env: Arc<EnvShared>, stream: Stream, idle: IdleTimer, early: Vec<ConnCmd>) -> impl Future<Output = ()> + Send {
+/// Serves an open stream until JS closes it, then closes it. `idle` carries over the
+/// timer's state from connecting; writes made before 'connect' wait in the inbox.
+#[allow(clippy::manual_async_fn)] // see above
+fn serve_after(conn: Arc<Conn>, env: Arc<EnvShared>, stream: Stream, idle: IdleTimer) -> impl Future<Output = ()> + Send {
     async move {
-        let mut driver = Driver { conn: &conn, env: &env, stream: &stream, writes: WriteQueue::default(), idle };
-        let exit = driver.drive(early).await;
+        let mut driver = Driver { conn: &conn, env: &env, stream: &stream, writes: WriteQueue::default(), idle, sleep: None };
+        let exit = driver.drive().await;
         drop(driver);
         if let Exit::Reset = exit {
             // SAFETY: the task still owns `stream`, so its descriptor is open.
@@ -113,7 +118,6 @@ async fn connect(
     conn: &Conn,
     env: &EnvShared,
     idle: &mut IdleTimer,
-    early: &mut Vec<ConnCmd>,
     target: ConnectTarget,
 ) -> Option<Stream> {
     let attempt = async {
@@ -124,12 +128,9 @@ async fn connect(
     };
     tokio::pin!(attempt);
     loop {
-        while let Some(cmd) = conn.inbox.next() {
-            match cmd {
-                ConnCmd::Close | ConnCmd::Reset => return None,
-                // JS queues writes until 'connect'; keep any that come early, in order.
-                other => early.push(other),
-            }
+        // JS may queue writes before 'connect': they stay in the inbox, in order.
+        if conn.inbox.holds_close() {
+            return None;
         }
         let deadline = idle.deadline(&conn.shared);
         tokio::select! {
@@ -172,8 +173,9 @@ fn write_passing_fd(_stream: &Stream, _bytes: &[u8], pass: &sys::PassedFd) -> io
 }
 
 /// Boxed: tokio's `Sleep` is large and cache-line aligned, and inline it would
-/// make every connection's task that much bigger (and aligned), though only sockets
-/// with `setTimeout` ever sleep.
+/// make the task that much bigger (and aligned), though only sockets with
+/// `setTimeout` ever sleep. (Connecting only: a connected socket keeps its `Sleep`,
+/// see `Driver::sleep`.)
 async fn sleep_until(deadline_ms: Option<u64>) {
     match deadline_ms {
         Some(ms) => Box::pin(tokio::time::sleep_until(instant_at_ms(ms))).await,
@@ -230,16 +232,24 @@ struct Driver<'a> {
     stream: &'a Stream,
     writes: WriteQueue,
     idle: IdleTimer,
+    /// The idle timer's sleep, made when `setTimeout` is first used and moved from then
+    /// on (`Sleep::reset`) rather than made again each turn. Boxed for the reason
+    /// `sleep_until` gives.
+    sleep: Option<Pin<Box<Sleep>>>,
+}
+
+/// What ended a wait of the conn task (see `Driver::poll_turn`).
+enum Turn {
+    Ready(Ready),
+    /// A command, credit returned, readStart/readStop, a setTimeout change, or a native
+    /// pipe's drain: the next turn looks again.
+    Woken,
+    Timer,
 }
 
 impl Driver<'_> {
-    async fn drive(&mut self, early: Vec<ConnCmd>) -> Exit {
+    async fn drive(&mut self) -> Exit {
         let mut state = ReadWriteState::default();
-        for cmd in early {
-            if let Some(exit) = self.command(cmd, &mut state) {
-                return exit;
-            }
-        }
         loop {
             // Commands first, as they came: a write, then a close, never the other way.
             while let Some(cmd) = self.conn.inbox.next() {
@@ -251,24 +261,18 @@ impl Driver<'_> {
             let credit = shared.read_limit.load(Ordering::Relaxed).saturating_sub(shared.inflight.load(Ordering::Acquire));
             let want_read = !state.read_done && credit > 0 && shared.reading.load(Ordering::Acquire) && !self.pipe_full();
             let want_write = !self.writes.segments.is_empty() && !state.write_failed;
-            let deadline = self.idle.deadline(shared);
-            let stream = self.stream;
-            tokio::select! {
-                biased;
-                ready = poll_fn(|cx| stream.poll_ready(cx, want_read, want_write)), if want_read || want_write => {
-                    if let Ok(ready) = ready {
-                        if want_write && ready.is_writable() {
-                            self.flush(&mut state);
-                        }
-                        if want_read && ready.is_readable() {
-                            self.read(credit, &mut state);
-                        }
+            let timed = self.arm_timer();
+            match poll_fn(|cx| self.poll_turn(cx, want_read, want_write, timed)).await {
+                Turn::Ready(ready) => {
+                    if want_write && ready.is_writable() {
+                        self.flush(&mut state);
+                    }
+                    if want_read && ready.is_readable() {
+                        self.read(credit, &mut state);
                     }
                 }
-                // A command, credit returned, readStart/readStop, a setTimeout change,
-                // or a native pipe's drain: the next turn looks again.
-                _ = shared.wake.raised() => {}
-                _ = sleep_until(deadline) => {
+                Turn::Woken => {}
+                Turn::Timer => {
                     if let Some(stamp) = self.idle.expired(shared) {
                         self.env.sink.push(self.conn.id(), EventKind::Timeout, stamp_word(stamp), 0);
                     }
@@ -276,6 +280,40 @@ impl Driver<'_> {
             }
             self.maybe_shutdown(&mut state);
         }
+    }
+
+    /// Points the sleep at the idle timer's deadline; false if there is none.
+    fn arm_timer(&mut self) -> bool {
+        let Some(ms) = self.idle.deadline(&self.conn.shared) else { return false };
+        let at = instant_at_ms(ms);
+        match &mut self.sleep {
+            Some(sleep) if sleep.deadline() == at => {}
+            Some(sleep) => sleep.as_mut().reset(at),
+            None => self.sleep = Some(Box::pin(tokio::time::sleep_until(at))),
+        }
+        true
+    }
+
+    /// One wait of the task, polled by hand rather than through `select!` over
+    /// futures: the futures would live in the task, and this keeps it small (see the
+    /// size test). Biased as `select!` was: readiness, then the wake-up, then the timer.
+    fn poll_turn(&mut self, cx: &mut Context<'_>, want_read: bool, want_write: bool, timed: bool) -> Poll<Turn> {
+        if want_read || want_write {
+            // An error here would come from the registration itself; the next turn's
+            // read or write meets the socket's own error instead.
+            if let Poll::Ready(Ok(ready)) = self.stream.poll_ready(cx, want_read, want_write) {
+                return Poll::Ready(Turn::Ready(ready));
+            }
+        }
+        if self.conn.shared.wake.poll_raised(cx).is_ready() {
+            return Poll::Ready(Turn::Woken);
+        }
+        if let (true, Some(sleep)) = (timed, self.sleep.as_mut()) {
+            if sleep.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Turn::Timer);
+            }
+        }
+        Poll::Pending
     }
 
     fn command(&mut self, cmd: ConnCmd, state: &mut ReadWriteState) -> Option<Exit> {
@@ -650,15 +688,17 @@ mod tests {
     /// the futures is watched. History: 1,072 bytes before the readiness futures were
     /// merged into one and the sleep boxed; 696 before readiness and wake-ups were
     /// polled instead of awaited as futures with waiter nodes, and before the
-    /// async-fn argument copies went. tokio allocates the future inside a 128-aligned
-    /// cell with about 140 bytes of its own, so under 370 bytes the cell is 512 bytes,
-    /// not 640. A change that grows it past the bound should say why.
+    /// async-fn argument copies went; 352 before one hand-polled wait replaced
+    /// `select!` and writes made before 'connect' stayed in the inbox. tokio
+    /// allocates the future in a 128-aligned cell with about 110 bytes of its own:
+    /// up to about 270 bytes the cell is 384 bytes, then 512. A change that grows it
+    /// past the bound should say why.
     #[test]
     fn a_connection_task_stays_small() {
         let serving = returned_size(super::serve);
-        assert!(serving <= 368, "an open socket's task future is {serving} bytes");
+        assert!(serving <= 248, "an open socket's task future is {serving} bytes");
         // Only while connecting: serving is then boxed on its own.
         let connecting = returned_size(super::connect_then_serve);
-        assert!(connecting <= 240, "a connecting socket's task future is {connecting} bytes");
+        assert!(connecting <= 200, "a connecting socket's task future is {connecting} bytes");
     }
 }

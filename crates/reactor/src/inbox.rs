@@ -48,6 +48,13 @@ impl Inbox {
         Ok(())
     }
 
+    /// Whether a close (or reset) is queued. A connecting socket's task asks this
+    /// instead of taking commands: writes queued before 'connect' stay where they are,
+    /// in order, for the task to take once connected.
+    pub(crate) fn holds_close(&self) -> bool {
+        self.lock().queue.iter().any(|cmd| matches!(cmd, ConnCmd::Close | ConnCmd::Reset))
+    }
+
     /// The oldest command, if any.
     pub(crate) fn next(&self) -> Option<ConnCmd> {
         self.lock().queue.pop_front()

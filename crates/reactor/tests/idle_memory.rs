@@ -115,7 +115,7 @@ impl Server {
 }
 
 #[test]
-fn an_idle_connection_costs_the_reactor_about_a_kilobyte() {
+fn an_idle_connection_costs_the_reactor_under_a_kilobyte() {
     let waker = Arc::new(TestWaker::default());
     let env = Env::new(Box::new(waker.clone()));
     let opts = ListenOptions { addr: "127.0.0.1:0".parse().unwrap(), backlog: 511, ipv6_only: false };
@@ -133,9 +133,11 @@ fn an_idle_connection_costs_the_reactor_about_a_kilobyte() {
     let n = 1000;
     server.open_idle(n);
     let per_conn = (LIVE_BYTES.load(Ordering::Relaxed) - before) / n as isize;
-    // 1,415 bytes before the conn task's future shrank from 696 to 352 bytes (its
-    // tokio cell from 640 to 512); about 1,030 after. Allocator noise is a few bytes.
-    assert!(per_conn <= 1100, "an idle connection holds {per_conn} bytes of the reactor's heap");
+    // 1,402 bytes when the conn task's future was 696 bytes (in a 640-byte tokio
+    // cell); 1,020 at 352 (cell 512); 890 at 240 (cell 384). The rest: the stream's
+    // registration with the I/O driver (256, tokio's, cache-padded) and the `Conn`.
+    // Allocator noise is a few bytes.
+    assert!(per_conn <= 960, "an idle connection holds {per_conn} bytes of the reactor's heap");
     assert!(per_conn >= 256, "implausibly small ({per_conn} bytes): is the counter counting?");
 
     for conn in &server.conns {
