@@ -5,7 +5,7 @@
 //
 // Every scenario runs on node:net and on rsnet (helpers/impl.mjs) and the recorded
 // traces (events per socket, byte counters, integrity of the data) must be equal. On top
-// of that, rsnet-only checks read `_handle.piped` / `_handle.native.pipedIn` to prove the
+// of that, rsnet-only checks read `_handle.piped` / `_handle.pipedIn` to prove the
 // reactor really carried the bytes (otherwise a scenario could pass on the stream path).
 //
 // Covered: a TCP proxy whose upstream is still connecting at pipe time, the echo
@@ -62,7 +62,7 @@ function nativeTest(title, scenario, { native, ...opts } = {}) {
     if (!native || SELF || handles.size === 0) return;
     const states = {};
     for (const [name, h] of handles) {
-      states[name] = { piped: h?.piped === true, pipedIn: h?.native?.pipedIn ?? 0, pipedOut: h?.native?.pipedOut ?? 0 };
+      states[name] = { piped: h?.piped === true, pipedIn: h?.pipedIn ?? 0, pipedOut: h?.pipedOut ?? 0 };
     }
     t.log('rsnet native pipe:', JSON.stringify(states));
     native(t, states);
@@ -74,7 +74,7 @@ function engaged(...names) {
   return (t, states) => {
     for (const n of names) {
       t.true(states[n].piped, `${n}: _handle.piped`);
-      t.true(states[n].pipedIn > 0, `${n}: _handle.native.pipedIn > 0`);
+      t.true(states[n].pipedIn > 0, `${n}: _handle.pipedIn > 0`);
     }
   };
 }
@@ -240,8 +240,8 @@ async function prime(client, sink, src) {
     client.write('prime;');
     await sink.atLeast(6);
     sink.mark();
-    const native = src._handle?.native; // node:net has none
-    if (!native || native.pipedIn > 0) break;
+    const pipedIn = src._handle?.pipedIn; // node:net's handle has none
+    if (pipedIn === undefined || pipedIn > 0) break;
   }
 }
 
@@ -748,7 +748,7 @@ async function slowReaderRun(back) {
     const data = bytes(122, 16 * MiB);
     client.end(data);
     const all = await sink.done;
-    return { intact: all.equals(data), piped: handle.piped, pipedIn: handle.native.pipedIn };
+    return { intact: all.equals(data), piped: handle.piped, pipedIn: handle.pipedIn };
   }, 30000);
 }
 

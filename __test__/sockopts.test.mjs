@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const net = require('../dist/net.js');
 
-const kernelOptions = (socket) => socket._handle.native.socketOptions();
+const kernelOptions = (socket) => socket._handle.socketOptions();
 
 async function pair(serverOptions = {}, clientOptions = {}) {
   const server = net.createServer(serverOptions);

@@ -122,7 +122,7 @@ export const { Binding, ServerHandle } = binding;
 
 /**
  * The calls made per message, batch or connection, as plain Node-API functions
- * (crates/node/src/raw_call.rs): the socket calls by socket id (see native_socket) and
+ * (crates/node/src/raw_call.rs): the socket calls by socket id (see tcp_handle) and
  * pollInto (see dispatch).
  */
 const rawCalls: any = {};

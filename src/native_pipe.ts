@@ -67,13 +67,13 @@ export function retryNativePipe(src: any): void {
   if (src.destroyed || dest.destroyed || dest.connecting || !dest.writable || dest.writableCorked) return;
   const from = src._handle;
   const to = dest._handle;
-  if (!from?.native || !to?.native || from.unacked !== 0) return;
+  if (!from?.attached || !to?.attached || from.unacked !== 0) return;
   // The destination may have one write in the reactor (those bytes stay ahead), but
   // none still buffered in JS, which native chunks would overtake.
   if (src.readableLength !== 0 || src.readableEncoding !== null || bufferedWrites(dest) !== 0) return;
   if (src.listenerCount('data') !== 1 || src.listenerCount('readable') !== 0 || pipeCount(src) !== 1) return;
   // The reactor refuses while bytes it read are still on their way to JS.
-  if (!from.native.pipeTo(to.native)) return;
+  if (!from.pipeTo(to)) return;
   src[kNativeActive] = true;
   from.setFlowing(true);
   from.piped = true;
@@ -100,7 +100,7 @@ export function stopNativePipe(src: any): void {
   src[kWatcher] = undefined;
   // Bytes already handed to the destination stay ahead of anything JS writes to it
   // later (the reactor counts them as queued writes there).
-  src._handle?.native?.unpipe();
+  src._handle?.unpipe();
   src._handle?.setFlowing(src.readableFlowing === true);
 }
 

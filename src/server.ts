@@ -9,9 +9,8 @@ import { getDefaultHighWaterMark } from 'stream';
 
 import { binding, register, unregister, holdRef, releaseRef } from './dispatch';
 import * as fs from 'fs';
-import { EV_ACCEPTED, EV_ERROR, SYSCALL_NAMES, guessHandleType, ServerHandle } from './native';
+import { EV_ACCEPTED, EV_ERROR, SYSCALL_NAMES, guessHandleType, ServerHandle, socketCalls, rareSocketCalls } from './native';
 import { socketForAccepted, kServerSocket } from './socket';
-import { acceptedSocket } from './native_socket';
 import {
   errnoException,
   uvExceptionWithHostPort,
@@ -268,8 +267,8 @@ proto._onNativeEvent = function _onNativeEvent(this: any, kind: number, a: numbe
 };
 
 function onConnection(self: any, id: number): void {
-  const native = acceptedSocket(id);
-  if (!native) return;
+  // JS takes the socket (the binding's table holds it from here); false if already gone.
+  if (!socketCalls.accepted(id)) return;
   // Match node:net: on Node 20 maxConnections 0 means no limit; from Node 22 on, any
   // value set is a limit (0 drops every connection).
   const limited = NODE_MAJOR >= 22 ? self.maxConnections != null : !!self.maxConnections;
@@ -277,14 +276,14 @@ function onConnection(self: any, id: number): void {
     if (self._handleKind === 'pipe') {
       // Match node:net: a pipe has no addresses to describe.
       self.emit('drop');
-      native.close();
+      socketCalls.close(id);
       return;
     }
     // Match node:net: the excess connection is closed at once, after a 'drop' event
     // describing it.
     const data = Object.create(null);
-    const local = native.localAddress();
-    const remote = native.remoteAddress();
+    const local = rareSocketCalls.socketLocalAddress(id);
+    const remote = rareSocketCalls.socketRemoteAddress(id);
     data.localAddress = local?.address;
     data.localPort = local?.port;
     data.localFamily = local?.family;
@@ -292,10 +291,10 @@ function onConnection(self: any, id: number): void {
     data.remotePort = remote?.port;
     data.remoteFamily = remote?.family;
     self.emit('drop', data);
-    native.close();
+    socketCalls.close(id);
     return;
   }
-  const socket = socketForAccepted(native, {
+  const socket = socketForAccepted(id, {
     allowHalfOpen: self.allowHalfOpen,
     pauseOnCreate: self.pauseOnConnect,
     readable: true,

@@ -42,7 +42,6 @@ import {
 } from './errors';
 import { isIP } from './ip';
 import { pipeSocket, retryNativePipe, stopNativePipe, stopNativePipesInto, isNativelyPiped, nativePipeTarget } from './native_pipe';
-import { NativeSocket } from './native_socket';
 import { normalizeConnectArgs, normalizedArgsSymbol } from './normalize';
 import {
   validateNumber,
@@ -162,8 +161,7 @@ export function Socket(this: any, options?: any): any {
     const mode = fdAccessMode(fd);
     const adopted = binding.adopt(fd);
     if (typeof adopted === 'number') throw errnoException(adopted, 'open');
-    const native = new NativeSocket(adopted.id);
-    this._handle = new TcpHandle(null, native, type === 'TCP' ? 'tcp' : 'pipe');
+    this._handle = new TcpHandle(null, adopted.id, type === 'TCP' ? 'tcp' : 'pipe');
     if (type === 'PIPE') {
       this._handle.canRead = mode !== O_WRONLY;
       this._handle.canWrite = mode !== O_RDONLY;
@@ -580,7 +578,7 @@ proto._final = function _final(this: any, cb: (err?: Error | null) => void) {
   // Match node:net (libuv): with nothing queued the FIN goes out now, and the callback
   // comes as an I/O completion would: after this turn's ticks, before the events of any
   // later batch, so 'finish' comes before anything the peer sends in answer.
-  const errno = handle.native!.shutdownNow();
+  const errno = handle.shutdownNow();
   if (errno !== -1) {
     runBeforeNextBatch(() => {
       const done = handle.shutdownCallback;
@@ -627,13 +625,13 @@ proto._writeGeneric = function _writeGeneric(this: any, writev: boolean, data: a
       if (buf[kFdToSend] !== undefined) withFd = true;
     }
     if (withFd) return writeChunksInOrder(this, handle, buffers, cb);
-    result = handle.native!.writev(buffers);
+    result = handle.writev(buffers);
     if (result === 1) handle.writeHold = buffers;
   } else {
     const buf = typeof data === 'string' ? Buffer.from(data, encoding as BufferEncoding) : data;
     bytes = buf.length;
     const fd = buf[kFdToSend];
-    result = fd === undefined ? handle.native!.write(buf) : handle.native!.writeFd(buf, fd);
+    result = fd === undefined ? handle.write(buf) : handle.writeFd(buf, fd);
     if (result === 1) handle.writeHold = buf;
   }
   handle.ownBytesWritten += bytes;
@@ -686,8 +684,8 @@ function descriptorOf(value: any): number {
     validateInt32(value, 'fd', 0);
     return value;
   }
-  const native = value?._handle?.native ?? value?._handle;
-  if (native && typeof native.fd === 'number' && native.fd >= 0) return native.fd;
+  const handle = value?._handle;
+  if (handle && typeof handle.fd === 'number' && handle.fd >= 0) return handle.fd;
   throw new ERR_INVALID_ARG_TYPE('fd', ['number', 'net.Socket', 'net.Server'], value);
 }
 
@@ -699,7 +697,7 @@ function writeChunksInOrder(socket: any, handle: TcpHandle, chunks: Buffer[], cb
     if (i === chunks.length) return cb();
     const chunk = chunks[i++];
     const fd = (chunk as any)[kFdToSend];
-    const result = fd === undefined ? handle.native!.write(chunk) : handle.native!.writeFd(chunk, fd);
+    const result = fd === undefined ? handle.write(chunk) : handle.writeFd(chunk, fd);
     if (result === 1) handle.writeHold = chunk;
     handle.ownBytesWritten += chunk.length;
     if (result < 0) cb(errnoException(-result, 'write'));
@@ -933,7 +931,7 @@ proto.connect = function connect(this: any, ...args: any[]) {
     validateString(path, 'options.path');
     this[kConnectRequest] = { address: path, port: undefined, addressType: undefined } as any;
     this.emit('connectionAttempt', path, undefined, undefined);
-    this._handle.attach(new NativeSocket(binding.connectUnix(path)));
+    this._handle.attach(binding.connectUnix(path));
   } else {
     lookupAndConnect(this, options);
   }
@@ -1067,7 +1065,7 @@ function connectNextAddress(self: any, req: ConnectRequest): void {
   self[kConnectRequest] = req;
   self.emit('connectionAttempt', address, req.port, family);
   self.autoSelectFamilyAttemptedAddresses.push(`${address}:${req.port}`);
-  self._handle.attach(new NativeSocket(binding.connectTcp(address, req.port, req.localAddress ?? null, req.localPort || null)));
+  self._handle.attach(binding.connectTcp(address, req.port, req.localAddress ?? null, req.localPort || null));
   // Happy eyeballs: every attempt but the last gets a deadline, after which the next
   // address is tried (Match node:net: 'connectionAttemptTimeout', an ETIMEDOUT error
   // kept for the AggregateError).
@@ -1122,12 +1120,12 @@ function internalConnect(
   }
   self[kConnectRequest] = { address, port, addressType, localAddress, localPort } as ConnectRequest;
   self.emit('connectionAttempt', address, port, addressType);
-  self._handle.attach(new NativeSocket(binding.connectTcp(address, port, localAddress ?? null, localPort || null)));
+  self._handle.attach(binding.connectTcp(address, port, localAddress ?? null, localPort || null));
 }
 
-/** Wraps an accepted native socket for a server's 'connection'. */
-export function socketForAccepted(native: any, options: any, kind: 'tcp' | 'pipe'): any {
-  const handle = new TcpHandle(null, native, kind);
+/** Wraps an accepted reactor socket (by id) for a server's 'connection'. */
+export function socketForAccepted(id: number, options: any, kind: 'tcp' | 'pipe'): any {
+  const handle = new TcpHandle(null, id, kind);
   // Match node:net: an accepted socket reads from the start unless pauseOnConnect, but
   // libuv's first read comes in a later poll phase, after the 'connection' handlers.
   // The reactor, on its own thread, could read at once, and a pipe() set up in a

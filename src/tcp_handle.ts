@@ -1,18 +1,57 @@
 // The JS side of one connected socket's native handle, in the role libuv's TCP and
 // Pipe handles play for node:net (`kind` says which: a pipe is a Unix-domain socket
-// or an adopted pipe, and has no TCP options and no addresses). It exists from `connect()` on, before the reactor has a socket
-// (the address may still be being looked up), so options set meanwhile are kept and
-// applied once the native socket is attached.
+// or an adopted pipe, and has no TCP options and no addresses). It exists from
+// `connect()` on, before the reactor has a socket (the address may still be being
+// looked up), so options set meanwhile are kept and applied once the native socket is
+// attached.
+//
+// The reactor's socket is held by its id alone, from when JS takes it (accepted,
+// connect, adopt) until it closes it; the binding keeps a table of them
+// (crates/node/src/conn_table.rs). The calls made per message or per connection are
+// plain Node-API functions taking the id (socket_calls.rs, ~0.1 µs each); the rare
+// ones are napi-rs functions (socket_rare_calls.rs).
+//
+// One object per connection, kept small: every idle connection holds one. Yes/no
+// state is one flags word (with getters where the Socket code reads it by name, as
+// node:net's reads `handle.reading`), and there is no second object for the native
+// socket: 248 bytes per connection before, 128 after (V8 heap, Node 20).
 
 import { binding, register, unregister, holdRef, releaseRef, EventTarget } from './dispatch';
-import { EV_CLOSED, EV_FD, closeFd } from './native';
-import type { NativeSocket } from './native_socket';
+import { EV_CLOSED, EV_FD, closeFd, socketCalls as calls, rareSocketCalls as rare } from './native';
+
+/** No reactor socket (yet, or not any more for calls): the reactor's ids start at 1. */
+const NO_ID = 0;
+
+const READING = 1 << 0;
+const PIPED = 1 << 1;
+const REFED = 1 << 2;
+const CLOSED = 1 << 3;
+const CAN_READ = 1 << 4;
+const CAN_WRITE = 1 << 5;
+const NATIVE_GONE = 1 << 6;
+const FLOWING = 1 << 7;
+const PIPE_KIND = 1 << 8;
+/** setNoDelay was called (before attach: to apply then), and with what. */
+const NO_DELAY_SET = 1 << 9;
+const NO_DELAY_ON = 1 << 10;
+/** JS let go of the reactor socket: calls for its id are not made any more. */
+const RELEASED = 1 << 11;
 
 export class TcpHandle {
-  /** The reactor's socket, once connecting or accepted. */
-  native: NativeSocket | null = null;
+  /** The reactor's socket id, once connecting or accepted; NO_ID before. */
+  id = NO_ID;
+  /** Yes/no state, bits above; some read and written by name (FLAG_PROPERTIES). */
+  flags = REFED | CAN_READ | CAN_WRITE;
   /** Match node:net: `handle.reading` is what Socket uses to avoid double readStart. */
-  reading = false;
+  declare reading: boolean;
+  /** This socket took part in a native pipe, whose bytes the reactor counts. */
+  declare piped: boolean;
+  /** Match node:net (libuv's uv_pipe_open): an adopted pipe opened read-only cannot be
+   * written, one opened write-only cannot be read. */
+  declare canRead: boolean;
+  declare canWrite: boolean;
+  /** The reactor reported the socket closed on its own (a failed connect). */
+  declare nativeGone: boolean;
   /** Bytes pushed to the stream while it was full, reported consumed on `_read()`. */
   unacked = 0;
   /** Write and shutdown callbacks waiting for the reactor (one of each at most). */
@@ -29,75 +68,105 @@ export class TcpHandle {
   ownBytesRead = 0;
   /** Bytes handed to the kernel or to the reactor's queue by JS. */
   ownBytesWritten = 0;
-  /** This socket took part in a native pipe, whose bytes the reactor counts. */
-  piped = false;
-  private refed = true;
-  private closed = false;
-  /** Match node:net (libuv's uv_pipe_open): an adopted pipe opened read-only cannot be
-   * written, one opened write-only cannot be read. */
-  canRead = true;
-  canWrite = true;
-  /** The reactor reported the socket closed on its own (a failed connect). */
-  nativeGone = false;
-  private noDelay: boolean | null = null;
   private keepAlive: [boolean, number] | null = null;
   private timeoutMs = 0;
   /** The timeout the reactor has, which lags timeoutMs when JS turned it off. */
   private nativeTimeoutMs = 0;
-  /** Bytes are taken as they come, so the reactor may read further ahead. */
-  private flowing = false;
+  /** A natively piped socket's counters as they were when JS let go of it. */
+  private finalPiped: [number, number] | null = null;
 
   constructor(
     private owner: EventTarget | null,
-    native?: any,
-    readonly kind: 'tcp' | 'pipe' = 'tcp',
+    id: number = NO_ID,
+    kind: 'tcp' | 'pipe' = 'tcp',
   ) {
-    if (native) this.attach(native);
+    if (kind === 'pipe') this.flags |= PIPE_KIND;
+    if (id !== NO_ID) this.attach(id);
+  }
+
+  private has(flag: number): boolean {
+    return (this.flags & flag) !== 0;
+  }
+
+  private set(flag: number, on: boolean): void {
+    this.flags = on ? this.flags | flag : this.flags & ~flag;
+  }
+
+  get kind(): 'tcp' | 'pipe' {
+    return this.has(PIPE_KIND) ? 'pipe' : 'tcp';
+  }
+
+  /** Whether the reactor has the socket (connecting or connected) for calls. */
+  get attached(): boolean {
+    return this.id !== NO_ID;
   }
 
   /** For accepted sockets, whose Socket object is built around an attached handle. */
   setOwner(owner: EventTarget): void {
     this.owner = owner;
-    if (this.native) register(this.native.id, owner);
+    if (this.id !== NO_ID) register(this.id, owner);
+  }
+
+  /** Bytes moved by the reactor's native pipe: [read in, written out]. */
+  private pipedCounts(): [number, number] {
+    if (!this.has(PIPED) || this.id === NO_ID) return [0, 0];
+    if (this.has(RELEASED)) return this.finalPiped ?? [0, 0];
+    return [calls.pipedIn(this.id), calls.pipedOut(this.id)];
+  }
+
+  /** Bytes this socket read and the reactor sent down a native pipe. */
+  get pipedIn(): number {
+    return this.pipedCounts()[0];
+  }
+
+  /** Bytes the reactor wrote to this socket from a native pipe. */
+  get pipedOut(): number {
+    return this.pipedCounts()[1];
   }
 
   get bytesRead(): number {
-    return this.ownBytesRead + (this.piped && this.native ? this.native.pipedIn : 0);
+    return this.ownBytesRead + this.pipedCounts()[0];
   }
 
   // Match node:net: a handle's counters are plain properties there, and code that
   // reaches into `_handle` may assign them.
   set bytesRead(value: number) {
-    this.ownBytesRead = value - (this.piped && this.native ? this.native.pipedIn : 0);
+    this.ownBytesRead = value - this.pipedCounts()[0];
   }
 
   get bytesWritten(): number {
-    return this.ownBytesWritten + (this.piped && this.native ? this.native.pipedOut : 0);
+    return this.ownBytesWritten + this.pipedCounts()[1];
   }
 
   set bytesWritten(value: number) {
-    this.ownBytesWritten = value - (this.piped && this.native ? this.native.pipedOut : 0);
+    this.ownBytesWritten = value - this.pipedCounts()[1];
   }
 
-  get id(): number {
-    return this.native ? this.native.id : -1;
+  /**
+   * JS makes no more calls for this socket's id from here on: what may still be asked
+   * (the byte counters) is answered from what it had.
+   */
+  private release(): void {
+    if (this.has(RELEASED)) return;
+    if (this.has(PIPED)) this.finalPiped = [calls.pipedIn(this.id), calls.pipedOut(this.id)];
+    this.flags |= RELEASED;
   }
 
-  attach(native: NativeSocket): void {
-    this.native = native;
-    if (this.owner) register(native.id, this.owner);
+  attach(id: number): void {
+    this.id = id;
+    if (this.owner) register(id, this.owner);
     // Match node:net: a handle keeps the process alive once it is doing something
     // (connecting or connected); while the host is being looked up, the lookup does.
-    if (this.refed && !this.closed) holdRef(this);
-    if (this.noDelay !== null) native.setNoDelay(this.noDelay);
-    if (this.keepAlive !== null) native.setKeepAlive(this.keepAlive[0], this.keepAlive[1]);
+    if (this.has(REFED) && !this.has(CLOSED)) holdRef(this);
+    if (this.has(NO_DELAY_SET)) rare.socketSetNoDelay(id, this.has(NO_DELAY_ON));
+    if (this.keepAlive !== null) rare.socketSetKeepAlive(id, this.keepAlive[0], this.keepAlive[1]);
     if (this.timeoutMs > 0) {
       this.nativeTimeoutMs = this.timeoutMs;
-      native.setTimeout(this.timeoutMs);
+      calls.setTimeout(id, this.timeoutMs);
     }
     // A socket may flow before it connects (`on('data')` right after `new Socket()`).
-    if ((this.owner as any)?.readableFlowing === true) this.flowing = true;
-    if (this.flowing) native.setFlowing(true);
+    if ((this.owner as any)?.readableFlowing === true) this.flags |= FLOWING;
+    if (this.has(FLOWING)) calls.setFlowing(id, true);
   }
 
   /**
@@ -106,19 +175,19 @@ export class TcpHandle {
    * the handle keeps the process alive, and descriptors still arriving are closed.
    */
   close(reset: boolean, onClosed?: () => void): void {
-    if (this.closed) return;
-    this.closed = true;
-    const native = this.native;
-    if (!native || this.nativeGone) {
-      if (native) {
-        unregister(native.id);
-        native.forget();
+    if (this.has(CLOSED)) return;
+    this.flags |= CLOSED;
+    const id = this.id;
+    if (id === NO_ID || this.has(NATIVE_GONE)) {
+      if (id !== NO_ID) {
+        unregister(id);
+        this.release();
+        calls.forget(id);
       }
       releaseRef(this);
       if (onClosed) setImmediate(onClosed);
       return;
     }
-    const id = native.id;
     register(id, {
       _onNativeEvent: (kind: number, a: number) => {
         if (kind === EV_CLOSED) {
@@ -134,27 +203,28 @@ export class TcpHandle {
         }
       },
     });
-    if (reset) native.reset();
-    else native.close();
+    this.release();
+    if (reset) calls.reset(id);
+    else calls.close(id);
   }
 
   ref(): void {
-    this.refed = true;
-    if (!this.closed && this.native) holdRef(this);
+    this.flags |= REFED;
+    if (!this.has(CLOSED) && this.id !== NO_ID) holdRef(this);
   }
 
   unref(): void {
-    this.refed = false;
+    this.flags &= ~REFED;
     releaseRef(this);
   }
 
   hasRef(): boolean {
-    return this.refed && !this.closed;
+    return this.has(REFED) && !this.has(CLOSED);
   }
 
   readStart(): void {
-    this.reading = true;
-    if (this.native) this.native.readStart();
+    this.flags |= READING;
+    if (this.id !== NO_ID) calls.readStart(this.id);
   }
 
   /**
@@ -163,15 +233,15 @@ export class TcpHandle {
    * socketForAccepted).
    */
   startReadingAfterDispatch(): void {
-    this.reading = true;
+    this.flags |= READING;
     queueMicrotask(() => {
-      if (this.reading && !this.closed && this.native) this.native.readStart();
+      if (this.has(READING) && !this.has(CLOSED) && this.id !== NO_ID) calls.readStart(this.id);
     });
   }
 
   readStop(): void {
-    this.reading = false;
-    if (this.native) this.native.readStop();
+    this.flags &= ~READING;
+    if (this.id !== NO_ID) calls.readStop(this.id);
   }
 
   /**
@@ -180,31 +250,32 @@ export class TcpHandle {
    * node:net socket's buffer says stop (READ_AHEAD_* in conn.rs).
    */
   setFlowing(on: boolean): void {
-    if (on === this.flowing) return;
-    this.flowing = on;
-    if (this.native) this.native.setFlowing(on);
+    if (on === this.has(FLOWING)) return;
+    this.set(FLOWING, on);
+    if (this.id !== NO_ID) calls.setFlowing(this.id, on);
   }
 
   /** Lets the reactor read again after JS took `n` more bytes. */
   consumed(n: number): void {
-    if (this.native) this.native.consumed(n);
+    if (this.id !== NO_ID) calls.consumed(this.id, n);
   }
 
   setNoDelay(on: boolean): void {
-    if (this.kind === 'pipe') return;
-    this.noDelay = on;
-    if (this.native) this.native.setNoDelay(on);
+    if (this.has(PIPE_KIND)) return;
+    this.flags |= NO_DELAY_SET;
+    this.set(NO_DELAY_ON, on);
+    if (this.id !== NO_ID) rare.socketSetNoDelay(this.id, on);
   }
 
   setKeepAlive(on: boolean, delaySecs: number): void {
-    if (this.kind === 'pipe') return;
+    if (this.has(PIPE_KIND)) return;
     this.keepAlive = [on, delaySecs];
-    if (this.native) this.native.setKeepAlive(on, delaySecs);
+    if (this.id !== NO_ID) rare.socketSetKeepAlive(this.id, on, delaySecs);
   }
 
   setTimeout(ms: number): void {
     this.timeoutMs = ms;
-    if (!this.native) return;
+    if (this.id === NO_ID) return;
     if (ms === 0) {
       // Off is kept here: a 'timeout' the reactor still sends is dropped (timeoutIsStale).
       // node:http turns the timeout off and on again around every request on a kept-alive
@@ -213,11 +284,11 @@ export class TcpHandle {
     }
     if (ms === this.nativeTimeoutMs) {
       // Back on at the value the reactor already has: only a fresh idle period.
-      this.native.touch();
+      calls.touch(this.id);
       return;
     }
     this.nativeTimeoutMs = ms;
-    this.native.setTimeout(ms);
+    calls.setTimeout(this.id, ms);
   }
 
   /**
@@ -229,26 +300,86 @@ export class TcpHandle {
     // Match node:net: its timer callback re-checks that the socket stayed idle. A write
     // or setTimeout() from JS after the reactor decided shows as a newer stamp; the
     // reactor then fires again at the end of the new idle period.
-    if (this.timeoutMs !== 0) return this.native !== null && this.native.activityWord() !== stamp;
-    if (this.native && this.nativeTimeoutMs !== 0) {
+    if (this.timeoutMs !== 0) return this.id !== NO_ID && calls.activityWord(this.id) !== stamp;
+    if (this.id !== NO_ID && this.nativeTimeoutMs !== 0) {
       this.nativeTimeoutMs = 0;
-      this.native.setTimeout(0);
+      calls.setTimeout(this.id, 0);
     }
     return true;
   }
 
   touch(): void {
-    if (this.native) this.native.touch();
+    if (this.id !== NO_ID) calls.touch(this.id);
+  }
+
+  // The calls below are made only on an attached handle (the Socket checks first).
+
+  /** 0: all sent now; 1: the rest queued, WriteDone follows; < 0: -errno. */
+  write(data: Buffer): number {
+    return calls.write(this.id, data);
+  }
+
+  writev(chunks: Buffer[]): number {
+    return calls.writev(this.id, chunks);
+  }
+
+  /** write() passing descriptor `fd` with the first byte (SCM_RIGHTS). */
+  writeFd(data: Buffer, fd: number): number {
+    return rare.socketWriteFd(this.id, data, fd);
+  }
+
+  /** 0 or an errno; -1: waits for queued writes, ShutdownDone follows. */
+  shutdownNow(): number {
+    return calls.shutdownNow(this.id);
+  }
+
+  /** Starts the native pipe into `dest`; false: bytes are still on their way to JS. */
+  pipeTo(dest: TcpHandle): boolean {
+    return calls.pipeTo(this.id, dest.id);
+  }
+
+  unpipe(): void {
+    if (this.id !== NO_ID && !this.has(RELEASED)) calls.unpipe(this.id);
+  }
+
+  /** The descriptor while open, else -1. */
+  get fd(): number {
+    return this.id !== NO_ID && !this.has(RELEASED) ? rare.socketFd(this.id) : -1;
+  }
+
+  /** TCP_NODELAY and keepalive as the kernel has them (for tests). */
+  socketOptions(): any {
+    return rare.socketOptions(this.id);
   }
 
   // Match node:net: a Pipe handle has no getsockname/getpeername; its addresses are {}.
   getsockname(): any {
-    return this.native && this.kind === 'tcp' ? this.native.localAddress() : null;
+    return this.id !== NO_ID && !this.has(PIPE_KIND) ? rare.socketLocalAddress(this.id) : null;
   }
 
   getpeername(): any {
-    return this.native && this.kind === 'tcp' ? this.native.remoteAddress() : null;
+    return this.id !== NO_ID && !this.has(PIPE_KIND) ? rare.socketRemoteAddress(this.id) : null;
   }
+}
+
+/** The flags the Socket code reads and writes as properties, on the prototype. */
+const FLAG_PROPERTIES: [string, number][] = [
+  ['reading', READING],
+  ['piped', PIPED],
+  ['canRead', CAN_READ],
+  ['canWrite', CAN_WRITE],
+  ['nativeGone', NATIVE_GONE],
+];
+for (const [name, bit] of FLAG_PROPERTIES) {
+  Object.defineProperty(TcpHandle.prototype, name, {
+    get(this: TcpHandle): boolean {
+      return (this.flags & bit) !== 0;
+    },
+    set(this: TcpHandle, on: boolean) {
+      this.flags = on ? this.flags | bit : this.flags & ~bit;
+    },
+    configurable: true,
+  });
 }
 
 export { binding };
