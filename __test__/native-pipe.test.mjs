@@ -505,6 +505,56 @@ nativeTest('dest.end() by hand while the pipe is stalled: dest ends cleanly, the
   });
 }, { timeout: 30000, check: nodeIntact, native: engaged('down') });
 
+// ---- fan-in: two sources natively piped into one destination ------------------------
+
+nativeTest('fan-in: two sources piped into one stalled dest; dest.end() stops both, no byte lost: the rest stays readable from each', async (net, ctx, rs) => {
+  const sink = await sinkBackend(ctx);
+  const server = ctx.createServer();
+  const addr = { host: '127.0.0.1', port: await ctx.listen(server, 'PROXY') };
+  const up = ctx.connect(sink.addr);
+  const names = new Map([[up, 'up']]);
+  watchLeg(ctx, up, 'up', names);
+  await ctx.wait(up, 'connect');
+  const downs = [];
+  const bothAccepted = new Promise((res) => server.on('connection', (down) => {
+    const name = `down${downs.length + 1}`;
+    names.set(down, name);
+    rs.keep(name, down);
+    ctx.watch(down, name, LEG);
+    // { end: false }: neither source's EOF may end the shared destination.
+    down.pipe(up, { end: false });
+    downs.push(down);
+    if (downs.length === 2) res();
+  }));
+  const clients = [ctx.connect(addr), ctx.connect(addr)];
+  await bothAccepted;
+  for (let i = 0; i < 2; i++) await prime(clients[i], sink, downs[i]);
+  // Stall the whole chain behind a paused receiver, with both pipes carrying bytes.
+  const receiver = await sink.conn;
+  receiver.pause();
+  const data = [bytes(118, 6 * MiB), bytes(119, 5 * MiB)];
+  clients.forEach((c, i) => c.end(data[i]));
+  await quiescent(() => downs[0].bytesRead + downs[1].bytesRead);
+  let unpipes = 0;
+  const unpiped = new Promise((res) => up.on('unpipe', () => ++unpipes === 2 && res()));
+  up.end();
+  receiver.resume();
+  await unpiped;
+  ctx.rec('o', 'paused-after-unpipe', downs.map((d) => d.isPaused()));
+  const rests = downs.map((d) => collect(d));
+  const ended = downs.map((d) => ctx.wait(d, 'end'));
+  for (const d of downs) d.resume();
+  await Promise.all(ended);
+  const viaPipe = await sink.done;
+  await finish(ctx, server, sink.server);
+  const rest = rests.map((r) => r());
+  rs.note('split', [viaPipe.length, rest[0].length, rest[1].length]);
+  ctx.rec('o', 'no-byte-lost', {
+    intact: viaPipe.length + rest[0].length + rest[1].length === data[0].length + data[1].length,
+    restsAreSuffixes: rest.every((r, i) => r.length === 0 || isSuffix(r, data[i])),
+  });
+}, { timeout: 30000, check: nodeIntact, native: engaged('down1', 'down2') });
+
 // ---- pause()/resume() of a piped source ---------------------------------------------------
 
 nativeTest('pause() on a piped source stops the transfer, resume() restarts it', async (net, ctx, rs) => {

@@ -21,9 +21,12 @@ import * as stream from 'stream';
 const kPipeTarget = Symbol('rsnetPipeTarget');
 /** True while the reactor diverts the source's bytes. */
 const kNativeActive = Symbol('rsnetNativeActive');
-const kWatcher = Symbol('rsnetPipeWatcher');
 const kRetryOnDrain = Symbol('rsnetPipeRetryOnDrain');
-/** On a destination: the sources natively piped into it. */
+/**
+ * On a destination: the source natively piped into it, or a Set of them when there
+ * are several. Almost always one (or the socket itself: `s.pipe(s)`), and a Set per
+ * connection would be most of what the native pipe adds to an idle socket's heap.
+ */
 const kNativeSources = Symbol('rsnetNativeSources');
 
 const disabledByEnv = process.env.RSNET_NATIVE_PIPE === '0';
@@ -79,12 +82,29 @@ export function retryNativePipe(src: any): void {
   from.piped = true;
   to.piped = true;
   forgetDrainRetry(src, dest);
-  (dest[kNativeSources] ??= new Set()).add(src);
-  const watcher = (event: string | symbol) => {
-    if (event === 'data' || event === 'readable') stopNativePipe(src);
-  };
-  src[kWatcher] = watcher;
-  src.on('newListener', watcher);
+  addNativeSource(dest, src);
+  src.on('newListener', watchForOtherConsumers);
+}
+
+/**
+ * The source's 'newListener' watch while it is natively piped. One function for every
+ * socket (the emitter is `this`), not a closure per socket.
+ */
+function watchForOtherConsumers(this: any, event: string | symbol): void {
+  if (event === 'data' || event === 'readable') stopNativePipe(this);
+}
+
+function addNativeSource(dest: any, src: any): void {
+  const sources = dest[kNativeSources];
+  if (sources === undefined || sources === src) dest[kNativeSources] = src;
+  else if (sources instanceof Set) sources.add(src);
+  else dest[kNativeSources] = new Set([sources, src]);
+}
+
+function removeNativeSource(dest: any, src: any): void {
+  const sources = dest[kNativeSources];
+  if (sources === src) dest[kNativeSources] = undefined;
+  else if (sources instanceof Set) sources.delete(src);
 }
 
 /** Back to the stream path for good (another consumer appeared, or unpipe). */
@@ -93,11 +113,10 @@ export function stopNativePipe(src: any): void {
   if (dest === undefined) return;
   src[kPipeTarget] = undefined;
   forgetDrainRetry(src, dest);
-  dest[kNativeSources]?.delete(src);
+  removeNativeSource(dest, src);
   if (!src[kNativeActive]) return;
   src[kNativeActive] = false;
-  src.removeListener('newListener', src[kWatcher]);
-  src[kWatcher] = undefined;
+  src.removeListener('newListener', watchForOtherConsumers);
   // Bytes already handed to the destination stay ahead of anything JS writes to it
   // later (the reactor counts them as queued writes there).
   src._handle?.unpipe();
@@ -112,9 +131,9 @@ export function stopNativePipe(src: any): void {
  * would write after the FIN.
  */
 export function stopNativePipesInto(dest: any): void {
-  const sources: Set<any> | undefined = dest[kNativeSources];
-  if (sources === undefined || sources.size === 0) return;
-  for (const src of [...sources]) {
+  const sources = dest[kNativeSources];
+  if (sources === undefined) return;
+  for (const src of sources instanceof Set ? [...sources] : [sources]) {
     stopNativePipe(src);
     src.pause();
   }
