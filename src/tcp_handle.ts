@@ -107,39 +107,36 @@ export class TcpHandle {
     if (this.id !== NO_ID) register(this.id, owner);
   }
 
-  /** Bytes moved by the reactor's native pipe: [read in, written out]. */
-  private pipedCounts(): [number, number] {
-    if (!this.has(PIPED) || this.id === NO_ID) return [0, 0];
-    if (this.has(RELEASED)) return this.finalPiped ?? [0, 0];
-    return [calls.pipedIn(this.id), calls.pipedOut(this.id)];
-  }
-
   /** Bytes this socket read and the reactor sent down a native pipe. */
   get pipedIn(): number {
-    return this.pipedCounts()[0];
+    if (!this.has(PIPED)) return 0;
+    if (this.has(RELEASED)) return this.finalPiped?.[0] ?? 0;
+    return calls.pipedIn(this.id);
   }
 
   /** Bytes the reactor wrote to this socket from a native pipe. */
   get pipedOut(): number {
-    return this.pipedCounts()[1];
+    if (!this.has(PIPED)) return 0;
+    if (this.has(RELEASED)) return this.finalPiped?.[1] ?? 0;
+    return calls.pipedOut(this.id);
   }
 
   get bytesRead(): number {
-    return this.ownBytesRead + this.pipedCounts()[0];
+    return this.ownBytesRead + this.pipedIn;
   }
 
   // Match node:net: a handle's counters are plain properties there, and code that
   // reaches into `_handle` may assign them.
   set bytesRead(value: number) {
-    this.ownBytesRead = value - this.pipedCounts()[0];
+    this.ownBytesRead = value - this.pipedIn;
   }
 
   get bytesWritten(): number {
-    return this.ownBytesWritten + this.pipedCounts()[1];
+    return this.ownBytesWritten + this.pipedOut;
   }
 
   set bytesWritten(value: number) {
-    this.ownBytesWritten = value - this.pipedCounts()[1];
+    this.ownBytesWritten = value - this.pipedOut;
   }
 
   /**
