@@ -433,3 +433,34 @@ fn a_socket_piped_to_itself_echoes() {
         std::thread::sleep(Duration::from_millis(5));
     }
 }
+
+/// A command sent while the socket is still connecting waits in the inbox, in order,
+/// and runs once connected: here a shutdown, so the server reads EOF after its accept
+/// and the client hears ShutdownDone after Connected. A close sent right after connect
+/// ends the socket whether or not the attempt had finished.
+#[test]
+fn commands_sent_while_connecting_run_once_connected_in_order() {
+    let mut h = Harness::new();
+    let (listener, addr) = listen(&h);
+    let client = connect(&h, addr);
+    client.shutdown();
+    h.until("accepted and connected", |s| {
+        s.iter().any(|e| e.kind == EventKind::Accepted as i32) && s.iter().any(|e| e.id == client.id() && e.kind == EventKind::Connected as i32)
+    });
+    let server_id = h.seen.iter().find(|e| e.kind == EventKind::Accepted as i32).unwrap().a as u32;
+    let server = h.env.accepted(server_id).expect("accepted conn");
+    server.read_start();
+    h.until("EOF at the server", |s| s.iter().any(|e| e.id == server_id && e.kind == EventKind::Eof as i32));
+    let client_events: Vec<i32> = h.seen.iter().filter(|e| e.id == client.id()).map(|e| e.kind).collect();
+    let connected = client_events.iter().position(|&k| k == EventKind::Connected as i32).unwrap();
+    let shutdown = client_events.iter().position(|&k| k == EventKind::ShutdownDone as i32).expect("ShutdownDone");
+    assert!(connected < shutdown, "ShutdownDone before Connected: {client_events:?}");
+
+    let doomed = connect(&h, addr);
+    doomed.close();
+    h.until("the abandoned attempt closed", |s| s.iter().any(|e| e.id == doomed.id() && e.kind == EventKind::Closed as i32));
+
+    client.close();
+    server.close();
+    listener.close();
+}
