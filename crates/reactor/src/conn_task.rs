@@ -31,7 +31,7 @@ use crate::write_bytes::WriteBytes;
 /// straight in the event batch's data buffer.
 const READ_CHUNK: usize = 64 * 1024;
 
-/// Reads per wake-up before going back through `select!`, so one busy socket cannot
+/// Reads per wake-up before waiting again (`poll_turn`), so one busy socket cannot
 /// starve the others on the same thread.
 const READS_PER_TURN: usize = 4;
 
