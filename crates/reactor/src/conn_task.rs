@@ -87,28 +87,14 @@ pub(crate) fn connect_then_serve(conn: Arc<Conn>, env: Arc<EnvShared>, target: C
 
 /// Serves an open stream until JS closes it, then closes it. `idle` carries over the
 /// timer's state from connecting; writes made before 'connect' wait in the inbox.
-#[allow(clippy::manual_async_fn)] // see above
+///
+/// The driver owns the conn, the env and the stream, and the async block holds only the
+/// driver: the block's captures and a borrowing driver would store them twice.
 fn serve_after(conn: Arc<Conn>, env: Arc<EnvShared>, stream: Stream, idle: IdleTimer) -> impl Future<Output = ()> + Send {
+    let mut driver = Driver { conn, env, stream, writes: None, idle, sleep: None };
     async move {
-        let mut driver = Driver { conn: &conn, env: &env, stream: &stream, writes: WriteQueue::default(), idle, sleep: None };
         let exit = driver.drive().await;
-        drop(driver);
-        if let Exit::Reset = exit {
-            // SAFETY: the task still owns `stream`, so its descriptor is open.
-            let _ = unsafe { sys::set_linger_zero(stream.os_handle()) };
-        }
-        // A pipe target is an Arc to another Conn (or to this one: `s.pipe(s)`);
-        // dropping it here breaks any cycle.
-        conn.unpipe();
-        // Unpublish the fd before the stream (and with it the fd) is dropped: from here
-        // on the JS thread gets EBADF instead of touching a closed or reused descriptor.
-        conn.set_fd(None);
-        drop(stream);
-        // Commands that came after the last turn (a native pipe's chunks) are dropped,
-        // which returns their sources' credit; later ones are refused.
-        drop(conn.inbox.close());
-        env.remove_conn(conn.id());
-        env.sink.push(conn.id(), EventKind::Closed, 0, 0);
+        driver.finish(exit);
     }
 }
 
@@ -192,6 +178,47 @@ struct WriteQueue {
     offset: usize,
 }
 
+impl WriteQueue {
+    /// A write failed: everything queued is dropped and JS hears the error.
+    fn fail(&mut self, state: &mut ReadWriteState, conn: &Conn, env: &EnvShared, e: &io::Error) {
+        state.write_failed = true;
+        // Count out what is dropped (requests and piped chunks, whose drop returns
+        // their source's credit); chunks still on their way are counted out as they
+        // arrive.
+        let dropped = self.segments.iter().filter(|q| !matches!(q.done, Completion::Part)).count();
+        self.segments.clear();
+        self.offset = 0;
+        conn.shared.queued_writes.fetch_sub(dropped, Ordering::AcqRel);
+        env.sink.push(conn.id(), EventKind::Error, sys::errno_of(e), Syscall::Write as i32);
+    }
+
+    /// Pops every segment the offset has passed, reporting each finished request.
+    fn complete_finished_requests(&mut self, conn: &Conn, env: &EnvShared) {
+        while let Some(front) = self.segments.front() {
+            let len = front.len();
+            if self.offset < len || (len == 0 && front.segment.fd.is_some()) {
+                break;
+            }
+            self.offset -= len;
+            let Some(done) = self.segments.pop_front().map(|q| q.done) else { break };
+            match done {
+                Completion::Part => {}
+                Completion::Request(total) => {
+                    // Count the request out before JS hears of it: once JS sees the
+                    // last WriteDone it may write directly again.
+                    conn.shared.queued_writes.fetch_sub(1, Ordering::AcqRel);
+                    env.sink.push(conn.id(), EventKind::WriteDone, total as u32 as i32, 0);
+                }
+                Completion::Piped(chunk) => {
+                    conn.shared.piped_out.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                    conn.shared.queued_writes.fetch_sub(1, Ordering::AcqRel);
+                    chunk.complete(); // returns the source's credit
+                }
+            }
+        }
+    }
+}
+
 struct Queued {
     segment: Segment,
     done: Completion,
@@ -226,11 +253,13 @@ enum Completion {
     Piped(PipedChunk),
 }
 
-struct Driver<'a> {
-    conn: &'a Arc<Conn>,
-    env: &'a EnvShared,
-    stream: &'a Stream,
-    writes: WriteQueue,
+struct Driver {
+    conn: Arc<Conn>,
+    env: Arc<EnvShared>,
+    stream: Stream,
+    /// Made on the first write that has to wait, and kept: most sockets never queue
+    /// one, and inline it would make every connection's task 32 bytes larger.
+    writes: Option<Box<WriteQueue>>,
     idle: IdleTimer,
     /// The idle timer's sleep, made when `setTimeout` is first used and moved from then
     /// on (`Sleep::reset`) rather than made again each turn. Boxed for the reason
@@ -247,7 +276,37 @@ enum Turn {
     Timer,
 }
 
-impl Driver<'_> {
+impl Driver {
+    /// After the last turn: closes the stream (with RST for `Exit::Reset`) and reports
+    /// the socket closed.
+    fn finish(self, exit: Exit) {
+        let Driver { conn, env, stream, .. } = self;
+        if let Exit::Reset = exit {
+            // SAFETY: the task still owns `stream`, so its descriptor is open.
+            let _ = unsafe { sys::set_linger_zero(stream.os_handle()) };
+        }
+        // A pipe target is an Arc to another Conn (or to this one: `s.pipe(s)`);
+        // dropping it here breaks any cycle.
+        conn.unpipe();
+        // Unpublish the fd before the stream (and with it the fd) is dropped: from here
+        // on the JS thread gets EBADF instead of touching a closed or reused descriptor.
+        conn.set_fd(None);
+        drop(stream);
+        // Commands that came after the last turn (a native pipe's chunks) are dropped,
+        // which returns their sources' credit; later ones are refused.
+        drop(conn.inbox.close());
+        env.remove_conn(conn.id());
+        env.sink.push(conn.id(), EventKind::Closed, 0, 0);
+    }
+
+    fn has_queued_writes(&self) -> bool {
+        self.writes.as_ref().is_some_and(|w| !w.segments.is_empty())
+    }
+
+    fn queue_write(&mut self, queued: Queued) {
+        self.writes.get_or_insert_with(Box::default).segments.push_back(queued);
+    }
+
     async fn drive(&mut self) -> Exit {
         let mut state = ReadWriteState::default();
         loop {
@@ -260,7 +319,7 @@ impl Driver<'_> {
             let shared = &self.conn.shared;
             let credit = shared.read_limit.load(Ordering::Relaxed).saturating_sub(shared.inflight.load(Ordering::Acquire));
             let want_read = !state.read_done && credit > 0 && shared.reading.load(Ordering::Acquire) && !self.pipe_full();
-            let want_write = !self.writes.segments.is_empty() && !state.write_failed;
+            let want_write = self.has_queued_writes() && !state.write_failed;
             let timed = self.arm_timer();
             match poll_fn(|cx| self.poll_turn(cx, want_read, want_write, timed)).await {
                 Turn::Ready(ready) => {
@@ -273,7 +332,7 @@ impl Driver<'_> {
                 }
                 Turn::Woken => {}
                 Turn::Timer => {
-                    if let Some(stamp) = self.idle.expired(shared) {
+                    if let Some(stamp) = self.idle.expired(&self.conn.shared) {
                         self.env.sink.push(self.conn.id(), EventKind::Timeout, stamp_word(stamp), 0);
                     }
                 }
@@ -324,11 +383,11 @@ impl Driver<'_> {
                 let total = request.iter().map(|s| s.bytes.len()).sum();
                 let last = request.len().saturating_sub(1);
                 if request.is_empty() {
-                    self.writes.segments.push_back(Queued { segment: Segment { bytes: WriteBytes::default(), fd: None }, done: Completion::Request(0) });
+                    self.queue_write(Queued { segment: Segment { bytes: WriteBytes::default(), fd: None }, done: Completion::Request(0) });
                 }
                 for (i, segment) in request.into_iter().enumerate() {
                     let done = if i == last { Completion::Request(total) } else { Completion::Part };
-                    self.writes.segments.push_back(Queued { segment, done });
+                    self.queue_write(Queued { segment, done });
                 }
                 if !state.write_failed {
                     self.flush(state);
@@ -341,7 +400,7 @@ impl Driver<'_> {
                     self.conn.shared.queued_writes.fetch_sub(1, Ordering::AcqRel);
                 } else {
                     let bytes = WriteBytes::Owned(chunk.take_bytes());
-                    self.writes.segments.push_back(Queued { segment: Segment { bytes, fd: None }, done: Completion::Piped(chunk) });
+                    self.queue_write(Queued { segment: Segment { bytes, fd: None }, done: Completion::Piped(chunk) });
                     self.flush(state);
                 }
             }
@@ -353,27 +412,28 @@ impl Driver<'_> {
 
     /// Writes queued requests until the kernel pushes back.
     fn flush(&mut self, state: &mut ReadWriteState) {
-        let env = self.env;
+        let Some(writes) = self.writes.as_deref_mut() else { return };
+        let (conn, env, stream) = (&self.conn, &self.env, &self.stream);
         // Held while writing: lent bytes live in the env's JS heap (see `write_bytes`).
         let js_memory = env.js_memory();
         if !*js_memory {
             // The env is being torn down and its Buffers with it; teardown closes this
             // socket next. Nothing more is written.
             state.write_failed = true;
-            self.writes.segments.clear();
-            self.writes.offset = 0;
+            writes.segments.clear();
+            writes.offset = 0;
             return;
         }
         loop {
-            self.complete_finished_requests();
-            let Some(front) = self.writes.segments.front() else { return };
+            writes.complete_finished_requests(conn, env);
+            let Some(front) = writes.segments.front() else { return };
             #[cfg(target_os = "linux")]
             if let Some(kernel) = front.kernel_pipe() {
-                let (kernel, fd, left) = (kernel.clone(), self.stream.os_handle(), front.len() - self.writes.offset);
-                match self.stream.try_write_with(|| kernel.drain_to(fd, left)) {
+                let (kernel, fd, left) = (kernel.clone(), stream.os_handle(), front.len() - writes.offset);
+                match stream.try_write_with(|| kernel.drain_to(fd, left)) {
                     Ok(n) => {
-                        self.conn.touch();
-                        self.writes.offset += n;
+                        conn.touch();
+                        writes.offset += n;
                         if kernel.drained() {
                             if let Completion::Piped(chunk) = &front.done {
                                 chunk.source.shared.wake.raise();
@@ -384,79 +444,40 @@ impl Driver<'_> {
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) => {
-                        self.fail_writes(state, &e);
+                        writes.fail(state, conn, env, &e);
                         return;
                     }
                 }
             }
-            let result = if let (Some(pass), 0) = (&front.segment.fd, self.writes.offset) {
+            let result = if let (Some(pass), 0) = (&front.segment.fd, writes.offset) {
                 // A descriptor goes alone with its segment, so it reaches the peer with
                 // exactly the bytes it was written with.
-                write_passing_fd(self.stream, front.segment.bytes.as_slice(), pass)
+                write_passing_fd(stream, front.segment.bytes.as_slice(), pass)
             } else {
-                let mut slices = Vec::with_capacity(WRITEV_SLICES.min(self.writes.segments.len()));
-                for (i, q) in self.writes.segments.iter().take(WRITEV_SLICES).enumerate() {
+                let mut slices = Vec::with_capacity(WRITEV_SLICES.min(writes.segments.len()));
+                for (i, q) in writes.segments.iter().take(WRITEV_SLICES).enumerate() {
                     if i > 0 && (q.segment.fd.is_some() || q.len() != q.segment.bytes.len()) {
                         break; // a descriptor to pass, or a spliced chunk: next round
                     }
-                    let start = if i == 0 { self.writes.offset } else { 0 };
+                    let start = if i == 0 { writes.offset } else { 0 };
                     slices.push(IoSlice::new(&q.segment.bytes.as_slice()[start..]));
                 }
-                self.stream.try_write_vectored(&slices)
+                stream.try_write_vectored(&slices)
             };
             match result {
                 Ok(n) => {
-                    self.conn.touch();
-                    if let Some(front) = self.writes.segments.front_mut() {
+                    conn.touch();
+                    if let Some(front) = writes.segments.front_mut() {
                         // Sent: the kernel holds the descriptor now; close our duplicate.
                         front.segment.fd = None;
                     }
-                    self.writes.offset += n;
+                    writes.offset += n;
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    self.fail_writes(state, &e);
+                    writes.fail(state, conn, env, &e);
                     return;
-                }
-            }
-        }
-    }
-
-    /// A write failed: everything queued is dropped and JS hears the error.
-    fn fail_writes(&mut self, state: &mut ReadWriteState, e: &io::Error) {
-        state.write_failed = true;
-        // Count out what is dropped (requests and piped chunks, whose drop returns
-        // their source's credit); chunks still on their way are counted out as they
-        // arrive.
-        let dropped = self.writes.segments.iter().filter(|q| !matches!(q.done, Completion::Part)).count();
-        self.writes.segments.clear();
-        self.writes.offset = 0;
-        self.conn.shared.queued_writes.fetch_sub(dropped, Ordering::AcqRel);
-        self.env.sink.push(self.conn.id(), EventKind::Error, sys::errno_of(e), Syscall::Write as i32);
-    }
-
-    /// Pops every segment the offset has passed, reporting each finished request.
-    fn complete_finished_requests(&mut self) {
-        while let Some(front) = self.writes.segments.front() {
-            let len = front.len();
-            if self.writes.offset < len || (len == 0 && front.segment.fd.is_some()) {
-                break;
-            }
-            self.writes.offset -= len;
-            let Some(done) = self.writes.segments.pop_front().map(|q| q.done) else { break };
-            match done {
-                Completion::Part => {}
-                Completion::Request(total) => {
-                    // Count the request out before JS hears of it: once JS sees the
-                    // last WriteDone it may write directly again.
-                    self.conn.shared.queued_writes.fetch_sub(1, Ordering::AcqRel);
-                    self.env.sink.push(self.conn.id(), EventKind::WriteDone, total as u32 as i32, 0);
-                }
-                Completion::Piped(chunk) => {
-                    self.conn.shared.piped_out.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-                    self.conn.shared.queued_writes.fetch_sub(1, Ordering::AcqRel);
-                    chunk.complete(); // returns the source's credit
                 }
             }
         }
@@ -477,7 +498,7 @@ impl Driver<'_> {
         let id = self.conn.id();
         let mut fds = Vec::new();
         self.read_turn(credit, READ_CHUNK, state, |d, want| {
-            let stream = d.stream;
+            let stream = &d.stream;
             // Descriptors come before the bytes they were sent with (read_into orders
             // the records so).
             let n = d.env.sink.read_into(id, want, &mut fds, |buf, fds| stream.try_read(buf, fds))?;
@@ -652,7 +673,7 @@ impl Driver<'_> {
     /// Match node:net: `end()` shuts the write side down only after every queued byte
     /// is out, and its callback waits for the shutdown.
     fn maybe_shutdown(&mut self, state: &mut ReadWriteState) {
-        if !state.shutdown_wanted || state.shutdown_done || !self.writes.segments.is_empty() {
+        if !state.shutdown_wanted || state.shutdown_done || self.has_queued_writes() {
             return;
         }
         state.shutdown_done = true;
@@ -689,14 +710,16 @@ mod tests {
     /// merged into one and the sleep boxed; 696 before readiness and wake-ups were
     /// polled instead of awaited as futures with waiter nodes, and before the
     /// async-fn argument copies went; 352 before one hand-polled wait replaced
-    /// `select!` and writes made before 'connect' stayed in the inbox. tokio
-    /// allocates the future in a 128-aligned cell with about 110 bytes of its own:
-    /// up to about 270 bytes the cell is 384 bytes, then 512. A change that grows it
+    /// `select!` and writes made before 'connect' stayed in the inbox; 240 before the
+    /// driver owned what it drives, the write queue was boxed on first use and the
+    /// idle timer became one word. tokio allocates the future in a 128-aligned cell:
+    /// a 32-byte header, the future plus 24 bytes, a 48-byte trailer. At 152 bytes
+    /// the cell is 256 bytes; one byte more and it is 384. A change that grows it
     /// past the bound should say why.
     #[test]
     fn a_connection_task_stays_small() {
         let serving = returned_size(super::serve);
-        assert!(serving <= 248, "an open socket's task future is {serving} bytes");
+        assert!(serving <= 152, "an open socket's task future is {serving} bytes");
         // Only while connecting: serving is then boxed on its own.
         let connecting = returned_size(super::connect_then_serve);
         assert!(connecting <= 200, "a connecting socket's task future is {connecting} bytes");

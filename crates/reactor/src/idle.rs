@@ -10,10 +10,20 @@ use std::sync::atomic::Ordering;
 use crate::conn::Shared;
 use crate::runtime::now_ms;
 
-#[derive(Default)]
 pub(crate) struct IdleTimer {
-    /// The activity stamp the last 'timeout' was reported for.
-    fired_for: Option<u64>,
+    /// The activity stamp the last 'timeout' was reported for, or `NEVER`. A plain
+    /// `u64`, not an `Option`: it lives in every connection's task, and the task's size
+    /// decides the size of tokio's allocation for it (see conn_task's size test).
+    fired_for: u64,
+}
+
+/// No 'timeout' reported yet: a stamp `now_ms` does not reach.
+const NEVER: u64 = u64::MAX;
+
+impl Default for IdleTimer {
+    fn default() -> IdleTimer {
+        IdleTimer { fired_for: NEVER }
+    }
 }
 
 impl IdleTimer {
@@ -24,7 +34,7 @@ impl IdleTimer {
             return None;
         }
         let activity = shared.activity.load(Ordering::Acquire);
-        if self.fired_for == Some(activity) {
+        if self.fired_for == activity {
             // Already reported this idle period: look again a period later, by when
             // any new activity will have moved the stamp.
             Some(now_ms() + timeout)
@@ -41,10 +51,10 @@ impl IdleTimer {
             return None;
         }
         let activity = shared.activity.load(Ordering::Acquire);
-        if self.fired_for == Some(activity) || now_ms() < activity + timeout {
+        if self.fired_for == activity || now_ms() < activity + timeout {
             return None;
         }
-        self.fired_for = Some(activity);
+        self.fired_for = activity;
         Some(activity)
     }
 }
