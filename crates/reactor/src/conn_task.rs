@@ -63,8 +63,12 @@ pub(crate) fn serve(conn: Arc<Conn>, env: Arc<EnvShared>, stream: Stream) -> imp
     serve_after(conn, env, stream, IdleTimer::default())
 }
 
-/// The task of an outgoing socket: connects, then serves it. The serving part is boxed
-/// so this future holds the connect target only while connecting.
+/// The task of an outgoing socket while it connects. Once connected it hands the socket
+/// to a task of its own, the size of an accepted socket's, and ends: this one's future
+/// (the connect target, the connect attempt) is not kept for the socket's life.
+///
+/// No wake-up is lost in the hand-over: commands wait in the inbox, which the serving
+/// task reads before it first waits, and a wake-up given meanwhile stays raised.
 #[allow(clippy::manual_async_fn)] // see above: an async fn would store its arguments twice
 pub(crate) fn connect_then_serve(conn: Arc<Conn>, env: Arc<EnvShared>, target: ConnectTarget) -> impl Future<Output = ()> + Send {
     async move {
@@ -74,7 +78,7 @@ pub(crate) fn connect_then_serve(conn: Arc<Conn>, env: Arc<EnvShared>, target: C
                 conn.set_fd(Some(stream.os_handle()));
                 conn.touch();
                 env.sink.push(conn.id(), EventKind::Connected, 0, 0);
-                Box::pin(serve_after(conn, env, stream, idle)).await;
+                tokio::spawn(serve_after(conn, env, stream, idle));
             }
             None => {
                 drop(conn.inbox.close());
@@ -720,7 +724,7 @@ mod tests {
     fn a_connection_task_stays_small() {
         let serving = returned_size(super::serve);
         assert!(serving <= 152, "an open socket's task future is {serving} bytes");
-        // Only while connecting: serving is then boxed on its own.
+        // Only while connecting: serving is then a task of its own.
         let connecting = returned_size(super::connect_then_serve);
         assert!(connecting <= 200, "a connecting socket's task future is {connecting} bytes");
     }
