@@ -15,7 +15,7 @@
 //! * `conn`     — [`Conn`]: a connected (or connecting) socket, shared between the JS
 //!                thread (try-write, socket options) and its reactor task.
 //! * `inbox`    — a conn task's queue of commands from the JS thread.
-//! * `signal`   — the wake-up a conn task waits on: one waiter, no waiter node.
+//! * `signal`   — the wake-up a conn or accept task waits on: one waiter, no waiter node.
 //! * `conn_task`— the task that drives one `Conn`: connect, reads under read credit,
 //!                queued writes, shutdown, close.
 //! * `pipe`     — the native pipe: `a.pipe(b)` moved inside the reactor.

@@ -10,12 +10,12 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 #[cfg(unix)]
 use tokio::net::UnixListener;
-use tokio::sync::Notify;
 
 use crate::conn::Conn;
 use crate::conn_task;
 use crate::env::EnvShared;
 use crate::event::{EventKind, Syscall};
+use crate::signal::Signal;
 use crate::stream::{SockAddr, Stream};
 use crate::sys;
 
@@ -69,7 +69,8 @@ pub struct Listener {
     /// `Some` while the accept task holds the open listener (see `Conn`'s `fd`).
     fd: Mutex<Option<sys::OsHandle>>,
     closing: AtomicBool,
-    wake: Notify,
+    /// Raised by `close()` for the accept task (one waiter, as a conn's).
+    wake: Signal,
     /// The socket file to remove on close (Match node:net: libuv unlinks a Unix
     /// server's path in uv_close, synchronously; not for abstract names or adopted
     /// descriptors).
@@ -88,7 +89,7 @@ impl Listener {
             id,
             fd: Mutex::new(Some(fd)),
             closing: AtomicBool::new(false),
-            wake: Notify::new(),
+            wake: Signal::default(),
             unlink_on_close: Mutex::new(unlink_on_close),
             closed: Condvar::new(),
         })
@@ -111,7 +112,7 @@ impl Listener {
             return;
         }
         let unlink = self.unlink_on_close.lock().unwrap_or_else(|e| e.into_inner()).take();
-        self.wake.notify_one();
+        self.wake.raise();
         let guard = self.fd_guard();
         let _ = self.closed.wait_timeout_while(guard, CLOSE_WAIT_LIMIT, |fd| fd.is_some());
         if let Some(path) = unlink {
@@ -139,7 +140,7 @@ pub(crate) async fn accept_loop(listener: Arc<Listener>, env: Arc<EnvShared>, mu
             break;
         }
         tokio::select! {
-            _ = listener.wake.notified() => {}
+            _ = listener.wake.raised() => {}
             accepted = socket.accept() => match accepted {
                 Ok(stream) => {
                     if listener.closing.load(Ordering::Acquire) {

@@ -1,4 +1,5 @@
-//! A wake-up for one task that remembers a wake-up given while nobody waited.
+//! A wake-up for one task that remembers a wake-up given while nobody waited: a conn
+//! task's, and a listener's accept task's.
 //!
 //! Why not tokio's `Notify`: its `notified()` future carries an intrusive waiter node
 //! (64 bytes) that lives inside whatever awaits it. Every connection's task awaits its
