@@ -75,7 +75,7 @@ impl Server {
     /// Opens `n` connections and proves each one's task is running: every accepted
     /// socket reads one byte before this returns. The clients stay open, silent.
     fn open_idle(&mut self, n: usize) {
-        let first = self.conns.len();
+        let first = self.clients.len();
         for _ in 0..n {
             self.clients.push(TcpStream::connect(self.addr).unwrap());
         }
@@ -92,14 +92,7 @@ impl Server {
             conn.read_start();
             self.conns.push(conn);
         }
-        for client in &mut self.clients[first..] {
-            client.write_all(b"x").unwrap();
-        }
-        let mut got = 0;
-        self.until(|batch, got: &mut usize| {
-            *got += batch.filter(|r| r[1] == EventKind::Data as i32).count();
-            *got == n
-        }, &mut got);
+        self.prove_reading(first);
     }
 
     /// Connects `n` sockets out through the reactor to a plain std listener and proves
@@ -121,9 +114,16 @@ impl Server {
         }, &mut connected);
         let first = self.clients.len();
         self.clients.extend(acceptor.join().unwrap());
+        self.prove_reading(first);
+    }
+
+    /// Each plain socket from `first` on sends one byte; returns once the reactor has
+    /// read every one of them, so every connection's task is running.
+    fn prove_reading(&mut self, first: usize) {
         for peer in &mut self.clients[first..] {
             peer.write_all(b"x").unwrap();
         }
+        let n = self.clients.len() - first;
         let mut got = 0;
         self.until(|batch, got: &mut usize| {
             *got += batch.filter(|r| r[1] == EventKind::Data as i32).count();
