@@ -261,8 +261,9 @@ struct Driver {
     conn: Arc<Conn>,
     env: Arc<EnvShared>,
     stream: Stream,
-    /// Made on the first write that has to wait, and kept: most sockets never queue
-    /// one, and inline it would make every connection's task 32 bytes larger.
+    /// Made on a write that has to wait, and freed when empty (see
+    /// `release_empty_write_queue`): most sockets never queue one, and inline it would
+    /// make every connection's task 32 bytes larger.
     writes: Option<Box<WriteQueue>>,
     idle: IdleTimer,
     /// The idle timer's sleep, made when `setTimeout` is first used and moved from then
@@ -307,6 +308,17 @@ impl Driver {
         self.writes.as_ref().is_some_and(|w| !w.segments.is_empty())
     }
 
+    /// Frees the write queue once it is empty, before the task waits: a queue that
+    /// waited once keeps its capacity (four segments, ~400 bytes with the box), and an
+    /// idle native-pipe connection (every piped chunk goes through the queue) would hold
+    /// it for the rest of its life. Making it again costs two small allocations, on
+    /// the next write that has to wait.
+    fn release_empty_write_queue(&mut self) {
+        if self.writes.as_ref().is_some_and(|w| w.segments.is_empty()) {
+            self.writes = None;
+        }
+    }
+
     fn queue_write(&mut self, queued: Queued) {
         self.writes.get_or_insert_with(Box::default).segments.push_back(queued);
     }
@@ -324,6 +336,9 @@ impl Driver {
             let credit = shared.read_limit.load(Ordering::Relaxed).saturating_sub(shared.inflight.load(Ordering::Acquire));
             let want_read = !state.read_done && credit > 0 && shared.reading.load(Ordering::Acquire) && !self.pipe_full();
             let want_write = self.has_queued_writes() && !state.write_failed;
+            if !want_write {
+                self.release_empty_write_queue();
+            }
             let timed = self.arm_timer();
             match poll_fn(|cx| self.poll_turn(cx, want_read, want_write, timed)).await {
                 Turn::Ready(ready) => {
