@@ -74,7 +74,7 @@ for (const which of E2E_IMPLS) {
     }
   });
 
-  test(`${which}: (b) unref()'d server and sockets, still open, let the process exit`, async (t) => {
+  for (const mode of ['unref', 'unref-repeated']) test(`${which}: (b) unref()'d server and sockets, still open, let the process exit (${mode})`, async (t) => {
     const server = net.createServer();
     const conns = [];
     const gotHello = new Promise((res) => server.on('connection', (s) => {
@@ -85,7 +85,7 @@ for (const which of E2E_IMPLS) {
       s.on('error', () => {});
     }));
     const port = await listen(server);
-    const ch = spawnNode(which, CHILD, ['unref', port]);
+    const ch = spawnNode(which, CHILD, [mode, port]);
     try {
       await ch.message('unrefd');
       t.is(await gotHello, 'hello from child');
@@ -161,7 +161,7 @@ for (const which of E2E_IMPLS) {
     }
   });
 
-  for (const mode of ['stay-alive', 'ref-after-unref']) {
+  for (const mode of ['stay-alive', 'ref-after-unref', 'ref-after-unref-twice']) {
     test(`${which}: (d) a ref'd listening server keeps the process alive (${mode})`, async (t) => {
       const ch = spawnNode(which, CHILD, [mode]);
       try {

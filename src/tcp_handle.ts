@@ -16,7 +16,7 @@
 // node:net's reads `handle.reading`), and there is no second object for the native
 // socket: 248 bytes per connection before, 128 after (V8 heap, Node 20).
 
-import { binding, register, unregister, holdRef, releaseRef, EventTarget } from './dispatch';
+import { binding, register, unregister, countRef, uncountRef, EventTarget } from './dispatch';
 import { EV_CLOSED, EV_FD, closeFd, socketCalls as calls, rareSocketCalls as rare } from './native';
 
 /** No reactor socket (yet, or not any more for calls): the reactor's ids start at 1. */
@@ -36,6 +36,8 @@ const NO_DELAY_SET = 1 << 9;
 const NO_DELAY_ON = 1 << 10;
 /** JS let go of the reactor socket: calls for its id are not made any more. */
 const RELEASED = 1 << 11;
+/** Counted among the handles that keep the process alive (dispatch's countRef). */
+const HOLDS_REF = 1 << 12;
 
 export class TcpHandle {
   /** The reactor's socket id, once connecting or accepted; NO_ID before. */
@@ -154,7 +156,7 @@ export class TcpHandle {
     if (this.owner) register(id, this.owner);
     // Match node:net: a handle keeps the process alive once it is doing something
     // (connecting or connected); while the host is being looked up, the lookup does.
-    if (this.has(REFED) && !this.has(CLOSED)) holdRef(this);
+    if (this.has(REFED) && !this.has(CLOSED)) this.holdRef();
     if (this.has(NO_DELAY_SET)) rare.socketSetNoDelay(id, this.has(NO_DELAY_ON));
     if (this.keepAlive !== null) rare.socketSetKeepAlive(id, this.keepAlive[0], this.keepAlive[1]);
     if (this.timeoutMs > 0) {
@@ -181,7 +183,7 @@ export class TcpHandle {
         this.release();
         calls.forget(id);
       }
-      releaseRef(this);
+      this.releaseRef();
       if (onClosed) setImmediate(onClosed);
       return;
     }
@@ -192,7 +194,7 @@ export class TcpHandle {
           // A later turn, as libuv's close callbacks: what destroy() queued with
           // process.nextTick ('error') comes first even when the reactor was quicker.
           setImmediate(() => {
-            releaseRef(this);
+            this.releaseRef();
             if (onClosed) onClosed();
           });
         } else if (kind === EV_FD) {
@@ -205,14 +207,26 @@ export class TcpHandle {
     else calls.close(id);
   }
 
+  private holdRef(): void {
+    if (this.has(HOLDS_REF)) return;
+    this.flags |= HOLDS_REF;
+    countRef();
+  }
+
+  private releaseRef(): void {
+    if (!this.has(HOLDS_REF)) return;
+    this.flags &= ~HOLDS_REF;
+    uncountRef();
+  }
+
   ref(): void {
     this.flags |= REFED;
-    if (!this.has(CLOSED) && this.id !== NO_ID) holdRef(this);
+    if (!this.has(CLOSED) && this.id !== NO_ID) this.holdRef();
   }
 
   unref(): void {
     this.flags &= ~REFED;
-    releaseRef(this);
+    this.releaseRef();
   }
 
   hasRef(): boolean {

@@ -49,6 +49,41 @@ switch (mode) {
     break;
   }
 
+  // (b3) as (b), with ref() and unref() each called more than once: a handle counts
+  // once however often it is ref'd, and unref'ing it twice takes away only its own
+  case 'unref-repeated': {
+    const server = echoServer();
+    server.listen(0, '127.0.0.1', () => {
+      server.ref();
+      server.ref();
+      server.unref();
+      server.unref();
+      const inner = net.connect(server.address().port, '127.0.0.1', () => {
+        inner.ref();
+        inner.write('ping');
+      });
+      server.on('connection', (s) => {
+        s.ref();
+        s.ref();
+        s.unref();
+        s.unref();
+      });
+      inner.once('data', () => {
+        inner.unref();
+        inner.unref();
+        const c = net.connect(parentPort, '127.0.0.1', () => {
+          c.write('hello from child');
+          c.ref();
+          c.unref();
+          c.unref();
+          say({ event: 'unrefd' });
+        });
+        c.on('error', () => {});
+      });
+    });
+    break;
+  }
+
   // (b2) unref() called before connect completes
   case 'unref-early': {
     const c = net.connect(parentPort, '127.0.0.1');
@@ -119,6 +154,16 @@ switch (mode) {
   case 'ref-after-unref': {
     const server = echoServer();
     server.listen(0, '127.0.0.1', () => say({ event: 'listening', port: server.address().port }));
+    server.unref();
+    server.ref();
+    break;
+  }
+
+  // (d2) unref() twice, then ref() once: must stay alive
+  case 'ref-after-unref-twice': {
+    const server = echoServer();
+    server.listen(0, '127.0.0.1', () => say({ event: 'listening', port: server.address().port }));
+    server.unref();
     server.unref();
     server.ref();
     break;
