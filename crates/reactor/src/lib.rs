@@ -6,28 +6,28 @@
 //!
 //! * `runtime`  — the process-wide tokio runtime (its own thread(s)) and the ms clock.
 //! * `env`      — [`Env`]: one per JS environment (main thread, each worker): its
-//!                registry of live handles, its event sink.
+//!   registry of live handles, its event sink.
 //! * `event`    — the event record format shared with `src/dispatch.ts`.
 //! * `sink`     — [`EventSink`]: appends records to the pending batch and wakes the
-//!                consumer exactly once per empty→non-empty transition.
+//!   consumer exactly once per empty→non-empty transition.
 //! * `stream`   — [`Stream`]: a connected TCP, Unix-domain or pipe stream, one type
-//!                for the reactor.
+//!   for the reactor.
 //! * `conn`     — [`Conn`]: a connected (or connecting) socket, shared between the JS
-//!                thread (try-write, socket options) and its reactor task.
+//!   thread (try-write, socket options) and its reactor task.
 //! * `inbox`    — a conn task's queue of commands from the JS thread.
 //! * `signal`   — the wake-up a conn or accept task waits on: one waiter, no waiter node.
 //! * `conn_task`— the task that drives one `Conn`: connect, reads under read credit,
-//!                queued writes, shutdown, close.
+//!   queued writes, shutdown, close.
 //! * `pipe`     — the native pipe: `a.pipe(b)` moved inside the reactor.
 //! * `splice`   — Linux: the native pipe's bytes through a kernel pipe (splice(2)).
 //! * `write_bytes` — a queued write's bytes: the reactor's own, or lent by a JS Buffer.
 //! * `idle`     — the idle timer of `socket.setTimeout()`, owned by the conn task.
 //! * `listener` — [`Listener`]: a listening socket and its accept task.
 //! * `local`    — node:net's `path` endpoints: Unix-domain sockets, or named pipes on
-//!                Windows (connect, bind, the pipe acceptor).
+//!   Windows (connect, bind, the pipe acceptor).
 //! * `adopt`    — descriptors rsnet did not open: `listen({ fd })`, `Socket({ fd })`.
 //! * `sys`      — the few raw syscalls the standard library does not expose, per
-//!                platform (`sys/unix.rs`, `sys/windows.rs`).
+//!   platform (`sys/unix.rs`, `sys/windows.rs`).
 //!
 //! Threads: the JS thread calls into `Env`/`Conn`/`Listener` directly for anything that
 //! is one non-blocking syscall (bind+listen, a first write, setsockopt, getsockname);
