@@ -55,9 +55,17 @@ impl Inbox {
         self.lock().queue.iter().any(|cmd| matches!(cmd, ConnCmd::Close | ConnCmd::Reset))
     }
 
-    /// The oldest command, if any.
+    /// The oldest command, if any. Finding none, frees the queue's room: a queue that
+    /// held commands once would otherwise keep it for the socket's life (a natively
+    /// piped socket gets one per chunk), and most of an idle connection's life is
+    /// spent with nothing queued. Making it again is one small allocation.
     pub(crate) fn next(&self) -> Option<ConnCmd> {
-        self.lock().queue.pop_front()
+        let mut state = self.lock();
+        let cmd = state.queue.pop_front();
+        if cmd.is_none() && state.queue.capacity() > 0 {
+            state.queue = VecDeque::new();
+        }
+        cmd
     }
 
     /// For the task as it ends: refuses every later command, and hands back those
