@@ -12,6 +12,11 @@
 //     --snapshot        instead, the V8 heap per connection by constructor (slow; the
 //                       snapshots' own garbage makes RSS meaningless then, so only
 //                       heapUsed is reported)
+//     --smaps           also, which memory mappings the RSS grew in (Linux): the
+//                       native part, where V8's heap does not tell. A malloc arena of
+//                       a thread other than the main one is a 64 MiB-aligned
+//                       anonymous mapping; rsnet's reactor thread allocates in one,
+//                       node:net's TCPWrap in [heap] (the main thread's)
 //
 // The clients are `rsnet-loadgen idle` (build it with `npm run bench` once, or
 // `cargo build --release -p rsnet-loadgen`), in a process of their own, on 127.0.0.1;
@@ -25,16 +30,17 @@ import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const USAGE = 'usage: node --expose-gc bench/probes/idle-memory.mjs <node|rsnet> [--connections N] [--server pipe|data] [--no-gc] [--snapshot]';
+const USAGE = 'usage: node --expose-gc bench/probes/idle-memory.mjs <node|rsnet> [--connections N] [--server pipe|data] [--no-gc] [--snapshot] [--smaps]';
 
 function parseArgs(argv) {
-  const options = { impl: argv[0], connections: 10_000, server: 'pipe', gc: true, snapshot: false };
+  const options = { impl: argv[0], connections: 10_000, server: 'pipe', gc: true, snapshot: false, smaps: false };
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--connections') options.connections = Number(argv[++i]);
     else if (arg === '--server') options.server = argv[++i];
     else if (arg === '--no-gc') options.gc = false;
     else if (arg === '--snapshot') options.snapshot = true;
+    else if (arg === '--smaps') options.smaps = true;
     else options.bad = arg;
   }
   const valid = ['node', 'rsnet'].includes(options.impl) && ['pipe', 'data'].includes(options.server) &&
@@ -66,7 +72,56 @@ function heapByConstructor() {
   return bytes;
 }
 
+/**
+ * Resident KiB per mapping, keyed by start address and name ('[anon]' for none), from
+ * /proc/self/smaps. Keyed by start, not size: a mapping that grew (brk) stays the same.
+ */
+function residentByMapping() {
+  const rss = new Map();
+  let key = null;
+  for (const line of fs.readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const head = line.match(/^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/);
+    if (head) {
+      key = `${head[1]} ${head[3] || '[anon]'}`;
+      continue;
+    }
+    const resident = line.match(/^Rss:\s+(\d+) kB/);
+    if (resident && key !== null) rss.set(key, Number(resident[1]));
+  }
+  return rss;
+}
+
+/**
+ * A non-main thread's malloc arena: glibc maps those 64 MiB-aligned. (Now and then one
+ * of V8's pages is aligned so too, and is listed as an arena.)
+ */
+const isArena = (key) => key.endsWith(' [anon]') && parseInt(key, 16) % 0x4000000 === 0;
+
+/**
+ * How much each mapping's RSS grew per connection (bytes), largest first: named
+ * mappings and malloc arenas one by one, the other anonymous ones (V8's heap pages,
+ * mostly) summed up.
+ */
+function printMappingGrowth(before, after, n) {
+  const rows = [];
+  let others = 0;
+  for (const [key, kib] of after) {
+    const bytes = ((kib - (before.get(key) ?? 0)) * 1024) / n;
+    if (key.endsWith(' [anon]') && !isArena(key)) others += bytes;
+    else rows.push([bytes, isArena(key) ? `${key} (a thread's malloc arena)` : key]);
+  }
+  for (const [key, kib] of before) if (!after.has(key)) rows.push([(-kib * 1024) / n, `${key} (unmapped)`]);
+  rows.sort((a, b) => b[0] - a[0]);
+  console.log('RSS growth per connection, by mapping (bytes):');
+  for (const [bytes, key] of rows) if (Math.abs(bytes) >= 8) console.log(`${bytes.toFixed(0).padStart(7)}  ${key}`);
+  console.log(`${others.toFixed(0).padStart(7)}  other anonymous mappings (V8's heap pages, mostly)`);
+}
+
 const options = parseArgs(process.argv.slice(2));
+if (options.smaps && !fs.existsSync('/proc/self/smaps')) {
+  process.stderr.write('--smaps needs /proc/self/smaps (Linux)\n');
+  process.exit(2);
+}
 const require = createRequire(import.meta.url);
 const net = options.impl === 'node' ? require('node:net') : require(path.join(ROOT, 'dist/net.js'));
 const loadgen = path.join(process.env.CARGO_TARGET_DIR ? path.resolve(ROOT, process.env.CARGO_TARGET_DIR) : path.join(ROOT, 'target'), 'release', 'rsnet-loadgen');
@@ -95,6 +150,7 @@ const settle = () => {
 const heapBefore = options.snapshot ? heapByConstructor() : null;
 settle();
 const before = process.memoryUsage();
+const mappingsBefore = options.smaps ? residentByMapping() : null;
 
 const clients = spawn(loadgen, ['idle', '--port', String(server.address().port), '--connections', String(options.connections), '--size', '16'], {
   stdio: ['pipe', 'pipe', 'inherit'],
@@ -113,12 +169,14 @@ await allHeldP;
 await new Promise((resolve) => setImmediate(resolve));
 settle();
 const after = process.memoryUsage();
+const mappingsAfter = options.smaps ? residentByMapping() : null;
 const n = held.length;
 const per = (key) => Math.round((after[key] - before[key]) / n);
 const bytesPerConnection = options.snapshot
   ? { heapUsed: per('heapUsed') }
   : { rss: per('rss'), heapTotal: per('heapTotal'), heapUsed: per('heapUsed'), external: per('external') };
 console.log(JSON.stringify({ impl: options.impl, server: options.server, gc: options.gc, connections: n, bytesPerConnection }));
+if (mappingsBefore) printMappingGrowth(mappingsBefore, mappingsAfter, n);
 if (heapBefore) {
   const heapAfter = heapByConstructor();
   const rows = [...heapAfter].map(([key, bytes]) => [key, (bytes - (heapBefore.get(key) ?? 0)) / n]).filter(([, b]) => Math.abs(b) >= 8);
