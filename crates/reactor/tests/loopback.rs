@@ -99,6 +99,14 @@ fn connect(h: &Harness, addr: SocketAddr) -> Arc<rsnet_reactor::Conn> {
     h.env.connect(ConnectTarget::Tcp { addr, local: None })
 }
 
+/// The socket of the first Accepted event seen, reading: its id and its conn.
+fn reading_accepted(h: &Harness) -> (u32, Arc<rsnet_reactor::Conn>) {
+    let id = h.seen.iter().find(|e| e.kind == EventKind::Accepted as i32).unwrap().a as u32;
+    let conn = h.env.accepted(id).expect("accepted conn");
+    conn.read_start();
+    (id, conn)
+}
+
 #[test]
 fn echo_round_trip_with_half_close() {
     let mut h = Harness::new();
@@ -108,9 +116,7 @@ fn echo_round_trip_with_half_close() {
     h.until("connected and accepted", |s| {
         s.iter().any(|e| e.kind == EventKind::Connected as i32) && s.iter().any(|e| e.kind == EventKind::Accepted as i32)
     });
-    let server_id = h.seen.iter().find(|e| e.kind == EventKind::Accepted as i32).unwrap().a as u32;
-    let server = h.env.accepted(server_id).expect("accepted conn");
-    server.read_start();
+    let (server_id, server) = reading_accepted(&h);
 
     assert_eq!(client.write(&[b"hello ", b"world"]).unwrap(), WriteOutcome::Done);
     client.shutdown();
@@ -447,9 +453,7 @@ fn commands_sent_while_connecting_run_once_connected_in_order() {
     h.until("accepted and connected", |s| {
         s.iter().any(|e| e.kind == EventKind::Accepted as i32) && s.iter().any(|e| e.id == client.id() && e.kind == EventKind::Connected as i32)
     });
-    let server_id = h.seen.iter().find(|e| e.kind == EventKind::Accepted as i32).unwrap().a as u32;
-    let server = h.env.accepted(server_id).expect("accepted conn");
-    server.read_start();
+    let (server_id, server) = reading_accepted(&h);
     h.until("EOF at the server", |s| s.iter().any(|e| e.id == server_id && e.kind == EventKind::Eof as i32));
     let client_events: Vec<i32> = h.seen.iter().filter(|e| e.id == client.id()).map(|e| e.kind).collect();
     let connected = client_events.iter().position(|&k| k == EventKind::Connected as i32).unwrap();
