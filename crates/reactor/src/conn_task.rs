@@ -335,10 +335,8 @@ impl Driver {
             let shared = &self.conn.shared;
             let credit = shared.read_limit.load(Ordering::Relaxed).saturating_sub(shared.inflight.load(Ordering::Acquire));
             let want_read = !state.read_done && credit > 0 && shared.reading.load(Ordering::Acquire) && !self.pipe_full();
+            self.release_empty_write_queue();
             let want_write = self.has_queued_writes() && !state.write_failed;
-            if !want_write {
-                self.release_empty_write_queue();
-            }
             let timed = self.arm_timer();
             match poll_fn(|cx| self.poll_turn(cx, want_read, want_write, timed)).await {
                 Turn::Ready(ready) => {
