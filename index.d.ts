@@ -78,18 +78,9 @@ export declare function closeFd(fd: number): void
 
 /**
  * Set in `pollInto`'s answer when the records were copied but the data was too large
- * for JS's shared buffer and waits for `takeData` (src/dispatch.ts knows it too).
+ * for JS's shared buffer and waits here, for `copyData` (src/dispatch.ts knows it too).
  */
 export declare const DATA_APART: number
-
-/**
- * One taken event batch: `records` holds 4 int32 words per event (see
- * `crates/reactor/src/event.rs`), `data` the payload bytes of the `Data` events.
- */
-export interface EventBatch {
-  records: Int32Array
-  data?: Buffer
-}
 
 /** `fcntl(F_GETFL) & O_ACCMODE` of `fd` (0 read-only, 1 write-only, 2 both), or -1. */
 export declare function fdAccessMode(fd: number): number
@@ -158,11 +149,8 @@ export declare function socketShutdown(id: number): void
  */
 export declare function socketWriteFd(id: number, data: Buffer, fd: number): number
 
-/** The batch `pollInto` could not fit, or null. */
-export declare function takeBatch(): EventBatch | null
-
 /**
- * The data of the last `pollInto` that answered with `DATA_APART`, as one Buffer made
- * from the reactor's own memory (no copy), or null.
+ * The records of the batch `pollInto` could not fit (it answered -1), or null; that
+ * batch's data waits for `copyData`.
  */
-export declare function takeData(): Buffer | null
+export declare function takeBatch(): Int32Array | null

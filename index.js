@@ -855,4 +855,3 @@ module.exports.socketSetNoDelay = nativeBinding.socketSetNoDelay
 module.exports.socketShutdown = nativeBinding.socketShutdown
 module.exports.socketWriteFd = nativeBinding.socketWriteFd
 module.exports.takeBatch = nativeBinding.takeBatch
-module.exports.takeData = nativeBinding.takeData

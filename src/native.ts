@@ -129,9 +129,10 @@ const rawCalls: any = {};
 binding.installRawCalls(rawCalls);
 export const socketCalls: any = rawCalls;
 export const pollInto: (records: Int32Array, data: Buffer) => number = rawCalls.pollInto;
-/** What pollInto left: the data of a DATA_APART batch, or a batch too large. */
-export const takeData: () => Buffer | null = binding.takeData;
-export const takeBatch: () => { records: Int32Array; data: Buffer | null } | null = binding.takeBatch;
+/** Fills a 'data' chunk from the data pollInto left in the binding (DATA_APART, or -1). */
+export const copyData: (chunk: Buffer, offset: number) => void = rawCalls.copyData;
+/** The records of a batch too large for pollInto's array (it answered -1). */
+export const takeBatch: () => Int32Array | null = binding.takeBatch;
 /** The other socket calls, by socket id. */
 export const rareSocketCalls: any = binding;
 /** libuv's kind of a descriptor: 'TCP', 'PIPE', 'TTY', 'FILE', 'UDP' or 'UNKNOWN'. */
@@ -142,7 +143,7 @@ export const fdIsOpen: (fd: number) => boolean = binding.fdIsOpen;
 export const fdAccessMode: (fd: number) => number = binding.fdAccessMode;
 export const setIoThreads: (n: number) => boolean = binding.setIoThreads;
 
-/** Set in pollInto's answer when the batch's data waits for takeData() (crates/node). */
+/** Set in pollInto's answer when the batch's data waits in the binding for copyData() (crates/node). */
 export const DATA_APART: number = binding.DATA_APART;
 
 /** Words per event record: [id, kind, a, b]. */

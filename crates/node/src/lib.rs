@@ -7,7 +7,7 @@
 //! * `thread_env` — the JS thread's env, for calls that have no `Binding` receiver.
 //! * `raw_call` — plain Node-API functions for the calls made per message or per
 //!   connection (napi-rs's method glue costs ~0.6 µs a call).
-//! * `batches`  — `pollInto` (one `raw_call` per batch), `takeData`, `takeBatch`.
+//! * `batches`  — `pollInto` (one `raw_call` per batch), `copyData` (one per bulk chunk), `takeBatch`.
 //! * `conn_table` — the JS thread's sockets by id: JS holds a socket by its id, from
 //!   when it takes it until it closes it.
 //! * `socket_calls` — the per-message and per-connection socket calls (`raw_call`s).
