@@ -3,17 +3,18 @@
 //   node bench/run.mjs [--rounds N] [--seconds S] [--impls a,b,...] [--only x,y] [--rebuild]
 //
 // For every scenario (bench/lib/scenarios.mjs: bulk echo, ping-pong, pipelining,
-// connection churn, proxies, I/O threads, idle connections, Unix sockets, HTTP) it runs
-// the variants in interleaved rounds (a, b, a, b, …), so drift of the machine (thermal,
-// neighbours) spreads over all of them instead of favouring whichever ran first. Each
-// run starts a fresh server for that variant (and, for the proxies, a fresh native echo
-// backend behind it), drives it with the Rust load generator (crates/loadgen, which
-// verifies every byte) or wrk, and reads the server's CPU time from /proc before and
-// after the load. The report gives, per scenario and variant, the median throughput,
-// latency where it applies, and server CPU per unit of work, with ratios against the
-// first implementation listed (the baseline, `node` by default). Progress goes to
-// stderr; the markdown report to stdout and bench/results/latest.md, and a chart of
-// the ratios to bench/results/latest.svg.
+// connection churn, socket.pipe(socket) echo, proxies, a proxy with a slow backend, I/O
+// threads, idle connections, Unix sockets, HTTP) it runs the variants in interleaved
+// rounds (a, b, a, b, …), so drift of the machine (thermal, neighbours) spreads over all
+// of them instead of favouring whichever ran first. Each run starts a fresh server for
+// that variant (and, for the proxies, a fresh native echo backend behind it), drives it
+// with the Rust load generator (crates/loadgen, which verifies every byte) or wrk,
+// reads the server's CPU time from /proc before and after the load, and its peak RSS
+// (VmHWM) just before stopping it. The report gives, per scenario and variant, the
+// median throughput, latency where it applies, server CPU per unit of work and peak
+// RSS, with ratios against the first implementation listed (the baseline, `node` by
+// default). Progress goes to stderr; the markdown report to stdout and
+// bench/results/latest.md, and a chart of the ratios to bench/results/latest.svg.
 //
 // Implementations: `--impls` or RSNET_BENCH_IMPLS, a comma list, default `node,rsnet`.
 // Naming one twice (`node,node`) measures the noise of the method itself. An
@@ -31,9 +32,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { cpuSeconds, killLiveChildren, startAnnouncing, stopProcess, CLK_TCK } from './lib/processes.mjs';
+import { cpuSeconds, killLiveChildren, peakRssBytes, startAnnouncing, stopProcess, CLK_TCK } from './lib/processes.mjs';
 import { KINDS, SCENARIOS, planScenario, selectScenarios } from './lib/scenarios.mjs';
-import { formatNs, formatRate, machine, markdown } from './lib/report.mjs';
+import { formatMiB, formatNs, formatRate, machine, markdown } from './lib/report.mjs';
 import { chart } from './lib/svg.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,14 +55,24 @@ const IMPLS = {
 };
 
 /**
- * Measured seconds per run. With 3 rounds of node,rsnet the whole suite is 99 runs;
- * at 6 s plus start-up and teardown that is about 10 minutes on two cores.
+ * Interleaved rounds per scenario: medians of 5 (issue 13 asks for at least 5), so one
+ * disturbed run in a variant cannot move its median.
  */
-const DEFAULT_SECONDS = 6;
+const DEFAULT_ROUNDS = 5;
+
+/**
+ * Measured seconds per run. With node,rsnet a round is 41 runs: 39 timed (2 per
+ * scenario, 3 in the two pipe() proxy scenarios and the I/O-thread one) and the 2
+ * untimed idle runs. One round of everything at 1 s took 52 s on two cores: 39 s
+ * measured, 13 s of start-up, teardown, drains and idle runs. So 5 rounds at 5 s are
+ * 5 × (39 × 5 + 13) = 1,040 s, about 17 minutes; at 6 s they would be 21 minutes, too
+ * close to the 25 the whole suite should stay under on a busy or slower machine.
+ */
+const DEFAULT_SECONDS = 5;
 
 function usage() {
   return `usage: node bench/run.mjs [--rounds N] [--seconds S] [--impls ${Object.keys(IMPLS).join(',')}] [--only x,y] [--rebuild]
-  --rounds N   interleaved rounds per variant and scenario (default 3)
+  --rounds N   interleaved rounds per variant and scenario (default ${DEFAULT_ROUNDS})
   --seconds S  measured seconds per run (default ${DEFAULT_SECONDS}; wrk rounds it to whole seconds;
                the idle-connections scenario is not timed)
   --impls L    comma list of implementations, the first is the baseline
@@ -73,7 +84,7 @@ function usage() {
 
 function parseArgs(argv) {
   const options = {
-    rounds: 3,
+    rounds: DEFAULT_ROUNDS,
     seconds: DEFAULT_SECONDS,
     impls: process.env.RSNET_BENCH_IMPLS || 'node,rsnet',
     only: [],
@@ -188,8 +199,9 @@ function ensureLoadgen(rebuild) {
 // One run
 
 /**
- * Servers of the idle scenario hold 10 000 sockets: start them with the soft open-file
- * limit raised to the hard one (Node does this itself; other runtimes may not).
+ * Servers of the idle scenario hold 10 000 sockets and those of bulk-1000c 1 000: start
+ * them with the soft open-file limit raised to the hard one (Node does this itself;
+ * other runtimes may not). The shell execs the server, so its pid is the server's.
  */
 function withRaisedFdLimit(command) {
   return ['bash', '-c', 'ulimit -S -n "$(ulimit -H -n)" 2>/dev/null; exec "$@"', 'bench-server', ...command];
@@ -201,10 +213,11 @@ async function runOnce(bin, scenario, variant, seconds) {
   try {
     const args = [];
     if (scenario.backend) {
-      backend = await startAnnouncing({ command: bin, args: ['serve'], cwd: ROOT, env: process.env, label: 'the proxy backend (rsnet-loadgen serve)' });
+      const rate = scenario.backendRate ? ['--rate', String(scenario.backendRate)] : [];
+      backend = await startAnnouncing({ command: bin, args: ['serve', ...rate], cwd: ROOT, env: process.env, label: `the proxy backend (rsnet-loadgen serve${rate.length ? ' ' + rate.join(' ') : ''})` });
       args.push(String(backend.info.port));
     }
-    const [command, ...prefix] = scenario.kind === 'memory' ? withRaisedFdLimit(variant.impl.command) : variant.impl.command;
+    const [command, ...prefix] = scenario.raiseFdLimit ? withRaisedFdLimit(variant.impl.command) : variant.impl.command;
     server = await startAnnouncing({
       command,
       args: [...prefix, path.join(BENCH_DIR, scenario.server), variant.impl.module, ...variant.args, ...args],
@@ -229,12 +242,12 @@ async function runOnce(bin, scenario, variant, seconds) {
       if (server.dead()) throw died(` (the load saw: ${err.message})`);
       throw err;
     }
-    if (record.cpu === undefined) {
-      try {
-        record.cpu = cpuSeconds(pid) - before;
-      } catch {
-        throw died();
-      }
+    try {
+      if (record.cpu === undefined) record.cpu = cpuSeconds(pid) - before;
+      // Read last, while the server still runs: the peak of this run, load and drain.
+      record.peakRss = peakRssBytes(pid);
+    } catch {
+      throw died();
     }
     if (server.dead()) throw died();
     return record;
@@ -249,6 +262,7 @@ function describeRun(scenario, record) {
   const parts = [formatRate(kind, kind.rate(record))];
   if (scenario.latency && record.latency) parts.push(`p50 ${formatNs(record.latency.p50)}, p99 ${formatNs(record.latency.p99)}`);
   parts.push(`server ${record.cpu.toFixed(2)} CPU-s, ${kind.cpu(record).toFixed(kind.cpuDigits)} ${kind.cpuUnit}`);
+  parts.push(`peak RSS ${formatMiB(record.peakRss)}`);
   return parts.join(', ');
 }
 

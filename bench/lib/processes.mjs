@@ -158,10 +158,25 @@ export function cpuSeconds(pid) {
   return (utime + stime) / CLK_TCK;
 }
 
+/** A `kB` field of /proc/<pid>/status, in bytes. */
+function statusBytes(pid, field) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status);
+  if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
+  return Number(match[1]) * 1024;
+}
+
 /** Resident set size of the process, in bytes (VmRSS of /proc/<pid>/status). */
 export function rssBytes(pid) {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-  if (!match) throw new Error(`no VmRSS in /proc/${pid}/status`);
-  return Number(match[1]) * 1024;
+  return statusBytes(pid, 'VmRSS');
+}
+
+/**
+ * The most the process has ever had resident, in bytes (VmHWM, the "high water mark"
+ * of /proc/<pid>/status). The kernel keeps it per process (an exec starts it afresh),
+ * so read from a server started for one run, just before it stops, it is that run's
+ * peak, including memory it has given back since.
+ */
+export function peakRssBytes(pid) {
+  return statusBytes(pid, 'VmHWM');
 }

@@ -1,10 +1,12 @@
 // The benchmark's report: medians, ratios, the markdown tables and the header that says
 // where and how the numbers were taken.
 //
-// Every ratio is oriented so that higher is better: throughput (or, for idle
-// connections, memory per connection, inverted) against the baseline, and efficiency:
-// work per server CPU-second against the baseline's. The baseline of a scenario is its
-// first variant, the first implementation listed.
+// The throughput and efficiency ratios are oriented so that higher is better:
+// throughput (or, for idle connections, memory per connection, inverted) against the
+// baseline, and efficiency: work per server CPU-second against the baseline's. The
+// peak-RSS ratio is the one exception, this / baseline where lower is better: it reads
+// as "how many times the baseline's memory", and the header says so. The baseline of a
+// scenario is its first variant, the first implementation listed.
 
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -26,6 +28,7 @@ export function summarize(scenario, runs) {
     cpu: median(runs.map(kind.cpu)),
     p50: median(runs.map((r) => r.latency?.p50)),
     p99: median(runs.map((r) => r.latency?.p99)),
+    peakRss: median(runs.map((r) => r.peakRss)),
   };
 }
 
@@ -48,7 +51,8 @@ export function compare(plan) {
         if (!s) return { variant, summary: null, failure: entry.failures.get(variant.label) };
         const resultRatio = base ? (kind.lowerIsBetter ? base.rate / s.rate : s.rate / base.rate) : NaN;
         const efficiency = base ? base.cpu / s.cpu : NaN;
-        return { variant, summary: s, resultRatio, efficiency, failure: entry.failures.get(variant.label), runs: entry.runs.get(variant.label).length };
+        const peakRssRatio = base ? s.peakRss / base.peakRss : NaN;
+        return { variant, summary: s, resultRatio, efficiency, peakRssRatio, failure: entry.failures.get(variant.label), runs: entry.runs.get(variant.label).length };
       });
       return { scenario: entry.scenario, rows };
     });
@@ -59,6 +63,11 @@ const grouped = (x, digits) => (Number.isFinite(x) ? x.toLocaleString('en-US', {
 
 export function formatRate(kind, x) {
   return Number.isFinite(x) ? `${grouped(x, kind.digits)} ${kind.unit}` : 'n/a';
+}
+
+/** Bytes as MiB with one decimal, e.g. a peak RSS: `52.3 MiB`. */
+export function formatMiB(bytes) {
+  return Number.isFinite(bytes) ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : 'n/a';
 }
 
 export function formatNs(ns) {
@@ -121,11 +130,15 @@ function header({ options, date, root, plan, elapsedSeconds }) {
     `- method: ${options.rounds} interleaved round(s) per scenario (A, B, A, B, …), ${options.seconds} s measured per run, medians; a fresh server per run. ` +
       `Load: rsnet-loadgen (one thread, every byte verified) or wrk, on 127.0.0.1 or a Unix socket. ` +
       `Server CPU = utime+stime of the server process (all threads) during the load; in the proxy scenarios that is the proxy alone (the echo backend is a separate native process). ` +
-      `Latency = round trip as the client sees it (p50/p99).`,
+      `Latency = round trip as the client sees it (p50/p99). ` +
+      `Peak RSS = VmHWM of the server process (/proc/<pid>/status), read just before it is stopped: the most it had resident in that run, load and drain included.`,
   );
   lines.push(
-    `- ratios: against ${baseline}, higher is better. Throughput ratio = this / ${baseline} (for idle connections: ${baseline}'s memory per connection / this). ` +
-      `Efficiency = work per server CPU-second, this / ${baseline}. In the pipe() proxy rows, "native" is rsnet's plain \`a.pipe(b)\` (taken over by its reactor), against ${baseline}'s pipe().`,
+    `- ratios: against ${baseline}; throughput and efficiency: higher is better. Throughput ratio = this / ${baseline} (for idle connections: ${baseline}'s memory per connection / this). ` +
+      `Efficiency = work per server CPU-second, this / ${baseline}. ` +
+      `Peak RSS vs ${baseline} = this / ${baseline}: **lower is better** (the one ratio that is). ` +
+      `The echo rows use a 'data'-handler echo, except those marked socket.pipe(socket), where "(native pipe)" is rsnet running the pipe inside its reactor. ` +
+      `In the pipe() proxy rows, "native" is rsnet's plain \`a.pipe(b)\` (taken over by its reactor), against ${baseline}'s pipe().`,
   );
   if (elapsedSeconds !== undefined) lines.push(`- wall time of the whole run: ${Math.round(elapsedSeconds)} s`);
   for (const entry of plan) {
@@ -159,19 +172,19 @@ export function markdown({ options, date, root, plan, elapsedSeconds }) {
   const baseline = options.impls[0].label;
   const lines = header({ options, date, root, plan, elapsedSeconds });
   lines.push('');
-  lines.push(`| scenario | impl | throughput | p50 | p99 | server CPU | throughput vs ${baseline} | efficiency vs ${baseline} |`);
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|');
+  lines.push(`| scenario | impl | throughput | p50 | p99 | server CPU | peak RSS | throughput vs ${baseline} | efficiency vs ${baseline} | peak RSS vs ${baseline} |`);
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const { scenario, rows } of compared) {
     const kind = KINDS[scenario.kind];
     for (const row of rows) {
       const label = row.failure ? `${row.variant.label} (FAILED)` : row.variant.label;
       if (!row.summary) {
-        lines.push(`| ${scenario.name} | ${label} | failed | — | — | — | — | — |`);
+        lines.push(`| ${scenario.name} | ${label} | failed | — | — | — | — | — | — | — |`);
         continue;
       }
       const s = row.summary;
       const latency = scenario.latency ? [formatNs(s.p50), formatNs(s.p99)] : ['—', '—'];
-      lines.push(`| ${scenario.name} | ${label} | ${formatRate(kind, s.rate)} | ${latency[0]} | ${latency[1]} | ${fixed(s.cpu, kind.cpuDigits)} ${kind.cpuUnit} | ${fixed(row.resultRatio, 2)}× | ${fixed(row.efficiency, 2)}× |`);
+      lines.push(`| ${scenario.name} | ${label} | ${formatRate(kind, s.rate)} | ${latency[0]} | ${latency[1]} | ${fixed(s.cpu, kind.cpuDigits)} ${kind.cpuUnit} | ${formatMiB(s.peakRss)} | ${fixed(row.resultRatio, 2)}× | ${fixed(row.efficiency, 2)}× | ${fixed(row.peakRssRatio, 2)}× |`);
     }
   }
   const noted = notes(plan, compared);
@@ -180,7 +193,7 @@ export function markdown({ options, date, root, plan, elapsedSeconds }) {
 
   const detail = ['', '### Scenarios', '', '| scenario | id | load |', '|---|---|---|'];
   for (const entry of plan) detail.push(`| ${entry.scenario.name} | \`${entry.scenario.id}\` | ${entry.scenario.describe} |`);
-  detail.push('', '### Every run', '', '| scenario | impl | round | throughput | p50 | p99 | server CPU (s) | CPU per unit | work | notes |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  detail.push('', '### Every run', '', '| scenario | impl | round | throughput | p50 | p99 | server CPU (s) | CPU per unit | peak RSS | work | notes |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const entry of plan) {
     if (entry.skip) continue;
     const kind = KINDS[entry.scenario.kind];
@@ -190,7 +203,7 @@ export function markdown({ options, date, root, plan, elapsedSeconds }) {
         if (entry.scenario.kind === 'memory') remarks.push(`RSS ${fixed(r.rssBefore / 2 ** 20, 1)} → ${fixed(r.rssAfter / 2 ** 20, 1)} MiB, opened in ${fixed(r.seconds, 2)} s`);
         if (r.timeouts) remarks.push(`${r.timeouts} wrk timeouts`);
         const latency = r.latency ? [formatNs(r.latency.p50), formatNs(r.latency.p99)] : ['—', '—'];
-        detail.push(`| ${entry.scenario.name} | ${variant.label} | ${i + 1} | ${formatRate(kind, kind.rate(r))} | ${latency[0]} | ${latency[1]} | ${fixed(r.cpu, 2)} | ${fixed(kind.cpu(r), kind.cpuDigits)} ${kind.cpuUnit} | ${grouped(kind.work(r), 0)} | ${remarks.join('; ')} |`);
+        detail.push(`| ${entry.scenario.name} | ${variant.label} | ${i + 1} | ${formatRate(kind, kind.rate(r))} | ${latency[0]} | ${latency[1]} | ${fixed(r.cpu, 2)} | ${fixed(kind.cpu(r), kind.cpuDigits)} ${kind.cpuUnit} | ${formatMiB(r.peakRss)} | ${grouped(kind.work(r), 0)} | ${remarks.join('; ')} |`);
       });
     }
   }

@@ -1,10 +1,11 @@
 // The scenarios of `npm run bench`, and the units each one is reported in.
 //
 // A scenario is: the server script that runs for each implementation (and its
-// arguments), whether a native echo backend stands behind it, the load driver, and the
-// kind of work it counts. Its variants are what gets compared: by default one per
-// implementation, but the proxy scenarios add rsnet's native pipe, and the I/O-thread
-// scenario is rsnet alone under two settings, all against the baseline implementation.
+// arguments), whether a native echo backend stands behind it (and how fast it reads),
+// the load driver, and the kind of work it counts. Its variants are what gets compared:
+// by default one per implementation, but the pipe() proxy scenarios add rsnet's native
+// pipe, and the I/O-thread scenario is rsnet alone under two settings, all against the
+// baseline implementation.
 //
 // `id` is what `--only` matches (as does the name); keep ids stable, so that
 // `--only proxy` or `--only pingpong` keep meaning the same thing.
@@ -82,24 +83,72 @@ function wrkMissing() {
 
 const bulk = { connections: 1, size: 65536, inflight: 2 };
 const pingpong = { connections: 1, size: 64, inflight: 1 };
+/**
+ * 1,000 connections on a 2-core machine: 16 KiB chunks, 1 in flight, so at most 16 MiB
+ * is outstanding at once (64 KiB × 2 would be 125 MiB, mostly sitting in socket
+ * buffers) and every connection gets a turn many times a second.
+ */
+const bulkManyConnections = { connections: 1000, size: 16384, inflight: 1 };
+/**
+ * The slow backend reads 8 MiB/s per connection, so 8 connections move 64 MiB/s in
+ * all: about a tenth of what the 'data' proxy moves on one connection, so the backend,
+ * not the proxy, sets the pace. The proxy has to hold back its client only once the
+ * kernel's buffers on the way (client send, proxy receive and send, backend receive)
+ * are full, and on loopback they take some 4 to 8 MiB per connection: with 32 chunks of
+ * 64 KiB (2 MiB) in flight the proxy paused once per connection in 2 s, with 128
+ * (8 MiB) some 15 times. So 128 in flight, 64 MiB in all, of which what does not fit
+ * waits in the load generator; the drain after the measured seconds then takes at most
+ * 8 MiB / 8 MiB/s = 1 s, inside the load generator's 3 s. The proxy's peak RSS says how
+ * much it buffers while it holds back.
+ */
+const SLOW_BACKEND_RATE = 8 * MIB;
+const slowBackendLoad = { connections: 8, size: 65536, inflight: 128 };
 
 export const IDLE_CONNECTIONS = 10_000;
 
+/**
+ * Echo variants: every implementation running echo-server.mjs in `mode`. In `pipe`
+ * mode rsnet runs socket.pipe(socket) inside its reactor, and its label says so.
+ */
+function echoVariants(mode, transport = 'tcp') {
+  return (impls) =>
+    impls.map((impl) => ({
+      label: mode === 'pipe' && isRsnet(impl) ? `${impl.label} (native pipe)` : impl.label,
+      impl,
+      args: [mode, transport],
+      env: {},
+    }));
+}
+
+/** The load driver of the slow-backend proxy, its description saying how slow. */
+function slowBackendDriver() {
+  const { drive, describe } = echoDriver(slowBackendLoad);
+  return { drive, describe: `${describe}; the backend reads and echoes ${SLOW_BACKEND_RATE / MIB} MiB/s per connection` };
+}
+
+// The headline echo scenarios use the 'data'-handler echo (echo-server.mjs `data`), the
+// way applications are written; socket.pipe(socket), which rsnet runs natively, has
+// rows of its own (`*-pipe`). `raiseFdLimit`: the server starts with its soft open-file
+// limit raised to the hard one (see run.mjs), for the scenarios with 1,000+ sockets.
 export const SCENARIOS = [
-  { id: 'bulk-1c', name: 'bulk echo, 1 connection', kind: 'bytes', server: ECHO, ...echoDriver(bulk) },
-  { id: 'bulk-32c', name: 'bulk echo, 32 connections', kind: 'bytes', server: ECHO, ...echoDriver({ ...bulk, connections: 32 }) },
-  { id: 'pingpong-1c', name: 'ping-pong 64 B, 1 connection', kind: 'messages', latency: true, server: ECHO, ...echoDriver(pingpong) },
-  { id: 'pingpong-100c', name: 'ping-pong 64 B, 100 connections', kind: 'messages', latency: true, server: ECHO, ...echoDriver({ ...pingpong, connections: 100 }) },
-  { id: 'pipelined', name: 'pipelined 128 B, 50 conns × 16 in flight', kind: 'messages', server: ECHO, ...echoDriver({ connections: 50, size: 128, inflight: 16, batch: true }) },
-  { id: 'churn', name: 'connection churn, 32 workers', kind: 'connections', latency: true, server: ECHO, ...churnDriver({ workers: 32, size: 32 }) },
+  { id: 'bulk-1c', name: 'bulk echo, 1 connection', kind: 'bytes', server: ECHO, variants: echoVariants('data'), ...echoDriver(bulk) },
+  { id: 'bulk-32c', name: 'bulk echo, 32 connections', kind: 'bytes', server: ECHO, variants: echoVariants('data'), ...echoDriver({ ...bulk, connections: 32 }) },
+  { id: 'bulk-1000c', name: 'bulk echo, 1,000 connections', kind: 'bytes', server: ECHO, raiseFdLimit: true, variants: echoVariants('data'), ...echoDriver(bulkManyConnections) },
+  { id: 'pingpong-1c', name: 'ping-pong 64 B, 1 connection', kind: 'messages', latency: true, server: ECHO, variants: echoVariants('data'), ...echoDriver(pingpong) },
+  { id: 'pingpong-100c', name: 'ping-pong 64 B, 100 connections', kind: 'messages', latency: true, server: ECHO, variants: echoVariants('data'), ...echoDriver({ ...pingpong, connections: 100 }) },
+  { id: 'pipelined', name: 'pipelined 128 B, 50 conns × 16 in flight', kind: 'messages', server: ECHO, variants: echoVariants('data'), ...echoDriver({ connections: 50, size: 128, inflight: 16, batch: true }) },
+  { id: 'churn', name: 'connection churn, 32 workers', kind: 'connections', latency: true, server: ECHO, variants: echoVariants('data'), ...churnDriver({ workers: 32, size: 32 }) },
+  { id: 'bulk-1c-pipe', name: 'bulk echo, 1 connection, socket.pipe(socket)', kind: 'bytes', server: ECHO, variants: echoVariants('pipe'), ...echoDriver(bulk) },
+  { id: 'pingpong-1c-pipe', name: 'ping-pong 64 B, 1 connection, socket.pipe(socket)', kind: 'messages', latency: true, server: ECHO, variants: echoVariants('pipe'), ...echoDriver(pingpong) },
   { id: 'proxy-data-bulk', name: "proxy bulk, 'data' handlers", kind: 'bytes', server: PROXY, backend: true, variants: (impls) => perImpl(impls, ['data']), ...echoDriver(bulk) },
   { id: 'proxy-data-pingpong', name: "proxy ping-pong 64 B, 'data' handlers", kind: 'messages', latency: true, server: PROXY, backend: true, variants: (impls) => perImpl(impls, ['data']), ...echoDriver(pingpong) },
+  { id: 'proxy-data-slow-backend', name: `proxy bulk, 'data' handlers, slow backend, ${slowBackendLoad.connections} conns`, kind: 'bytes', server: PROXY, backend: true, backendRate: SLOW_BACKEND_RATE, variants: (impls) => perImpl(impls, ['data']), ...slowBackendDriver() },
   { id: 'proxy-pipe-bulk', name: 'proxy bulk, pipe()', kind: 'bytes', server: PROXY, backend: true, variants: pipeVariants, ...echoDriver(bulk) },
   { id: 'proxy-pipe-pingpong', name: 'proxy ping-pong 64 B, pipe()', kind: 'messages', latency: true, server: PROXY, backend: true, variants: pipeVariants, ...echoDriver(pingpong) },
   { id: 'proxy-native-io-threads', name: 'proxy bulk, native pipe, I/O threads', kind: 'bytes', server: PROXY, backend: true, variants: ioThreadVariants, ...echoDriver(bulk) },
-  { id: 'idle-10k', name: `${IDLE_CONNECTIONS.toLocaleString('en-US')} idle connections`, kind: 'memory', untimed: true, server: ECHO, ...idleDriver({ connections: IDLE_CONNECTIONS, size: 16 }) },
-  { id: 'unix-bulk', name: 'Unix socket bulk echo, 1 connection', kind: 'bytes', server: ECHO, variants: (impls) => perImpl(impls, ['unix']), ...echoDriver(bulk) },
-  { id: 'unix-pingpong', name: 'Unix socket ping-pong 64 B, 1 connection', kind: 'messages', latency: true, server: ECHO, variants: (impls) => perImpl(impls, ['unix']), ...echoDriver(pingpong) },
+  { id: 'idle-10k', name: `${IDLE_CONNECTIONS.toLocaleString('en-US')} idle connections`, kind: 'memory', untimed: true, server: ECHO, raiseFdLimit: true, variants: echoVariants('data'), ...idleDriver({ connections: IDLE_CONNECTIONS, size: 16 }) },
+  { id: 'unix-bulk', name: 'Unix socket bulk echo, 1 connection', kind: 'bytes', server: ECHO, variants: echoVariants('data', 'unix'), ...echoDriver(bulk) },
+  { id: 'unix-pingpong', name: 'Unix socket ping-pong 64 B, 1 connection', kind: 'messages', latency: true, server: ECHO, variants: echoVariants('data', 'unix'), ...echoDriver(pingpong) },
   { id: 'http', name: 'node:http under wrk, 32 connections', kind: 'requests', latency: true, server: HTTP, requires: wrkMissing, ...wrkDriver({ connections: 32 }) },
 ];
 

@@ -6,7 +6,7 @@
 //! rsnet-loadgen churn (--port P | --unix PATH) [--connections N] [--size BYTES] [--seconds S]
 //! rsnet-loadgen idle  (--port P | --unix PATH) [--connections N] [--size BYTES]
 //!                     [--concurrency C] [--hold-seconds H]
-//! rsnet-loadgen serve [--buffer BYTES]
+//! rsnet-loadgen serve [--buffer BYTES] [--rate BYTES_PER_SEC]
 //! ```
 //!
 //! - `echo` ([`echo`]) opens N connections to an echo server; each writes chunks of BYTES
@@ -22,7 +22,10 @@
 //! - `idle` ([`idle`]): opens N connections, each proven live by one round trip, prints
 //!   `{"connections": N, …}` and holds them until stdin closes.
 //! - `serve` ([`proxy_backend`]): a native echo server on 127.0.0.1 (the backend of the
-//!   proxy scenarios); prints `{"port": P, "pid": PID}`, exits when stdin closes.
+//!   proxy scenarios); prints `{"port": P, "pid": PID}`, exits when stdin closes. With
+//!   `--rate`, each connection reads and echoes at most that many bytes per second: the
+//!   slow backend of the proxy-memory scenario. It never checks bytes; the client of
+//!   the proxy verifies every one end to end, slow or not.
 //!
 //! Exit status: 0 on success, 1 if a connection cannot be made or fails or nothing was
 //! echoed at all, 2 on bad arguments, 3 if the server echoed wrong data.
@@ -56,7 +59,7 @@ const USAGE: &str = "usage:
   rsnet-loadgen churn (--port P | --unix PATH) [--connections N] [--size BYTES] [--seconds S]
   rsnet-loadgen idle  (--port P | --unix PATH) [--connections N] [--size BYTES]
                       [--concurrency C] [--hold-seconds H]
-  rsnet-loadgen serve [--buffer BYTES]
+  rsnet-loadgen serve [--buffer BYTES] [--rate BYTES_PER_SEC]
 
   --port P          server port on 127.0.0.1
   --unix PATH       server's Unix-domain socket path
@@ -69,7 +72,9 @@ const USAGE: &str = "usage:
   --batch           echo: write every chunk the window allows in one write
   --concurrency C   idle: connections being opened at once (default 64)
   --hold-seconds H  idle: longest hold if stdin stays open (default 300)
-  --buffer BYTES    serve: read buffer per connection (default 65536)";
+  --buffer BYTES    serve: read buffer per connection (default 65536)
+  --rate B          serve: read and echo at most B bytes per second per connection,
+                    10 ms worth per read (default: unthrottled)";
 
 enum Mode {
     Echo(echo::Options),
