@@ -47,6 +47,7 @@ export function pipeSocket(src: any, dest: any, options: any, eligible: boolean)
   const wanted = !disabledByEnv && options?.native !== false && eligible;
   if (wanted && pipeCount(src) === 1) {
     src[kPipeTarget] = dest;
+    if (src._handle) src._handle.wantsNativePipe = true;
     retryNativePipe(src);
     if (!src[kNativeActive]) {
       // More chances to switch: when either side connects, and when the destination
@@ -112,6 +113,7 @@ export function stopNativePipe(src: any): void {
   const dest = src[kPipeTarget];
   if (dest === undefined) return;
   src[kPipeTarget] = undefined;
+  if (src._handle) src._handle.wantsNativePipe = false;
   forgetDrainRetry(src, dest);
   removeNativeSource(dest, src);
   if (!src[kNativeActive]) return;

@@ -38,6 +38,8 @@ const NO_DELAY_ON = 1 << 10;
 const RELEASED = 1 << 11;
 /** Counted among the handles that keep the process alive (dispatch's countRef). */
 const HOLDS_REF = 1 << 12;
+/** A native pipe from this socket waits to start (native_pipe.ts): the reactor reads it. */
+const WANTS_NATIVE_PIPE = 1 << 13;
 
 export class TcpHandle {
   /** The reactor's socket id, once connecting or accepted; NO_ID before. */
@@ -54,6 +56,13 @@ export class TcpHandle {
   declare canWrite: boolean;
   /** The reactor reported the socket closed on its own (a failed connect). */
   declare nativeGone: boolean;
+  /**
+   * A native pipe from this socket is wanted (native_pipe.ts). Reading then stays with
+   * the reactor, which the pipe needs; otherwise, on Linux, the JS thread reads the
+   * socket itself (crates/node/src/js_reads.rs), and each attempt to start the pipe
+   * would find the bytes of the JS thread's last reads still on their way.
+   */
+  declare wantsNativePipe: boolean;
   /** Bytes pushed to the stream while it was full, reported consumed on `_read()`. */
   unacked = 0;
   /** Write and shutdown callbacks waiting for the reactor (one of each at most). */
@@ -235,7 +244,7 @@ export class TcpHandle {
 
   readStart(): void {
     this.flags |= READING;
-    if (this.id !== NO_ID) calls.readStart(this.id);
+    if (this.id !== NO_ID) calls.readStart(this.id, this.has(WANTS_NATIVE_PIPE));
   }
 
   /**
@@ -246,7 +255,7 @@ export class TcpHandle {
   startReadingAfterDispatch(): void {
     this.flags |= READING;
     queueMicrotask(() => {
-      if (this.has(READING) && !this.has(CLOSED) && this.id !== NO_ID) calls.readStart(this.id);
+      if (this.has(READING) && !this.has(CLOSED) && this.id !== NO_ID) calls.readStart(this.id, this.has(WANTS_NATIVE_PIPE));
     });
   }
 
@@ -380,6 +389,7 @@ const FLAG_PROPERTIES: [string, number][] = [
   ['canRead', CAN_READ],
   ['canWrite', CAN_WRITE],
   ['nativeGone', NATIVE_GONE],
+  ['wantsNativePipe', WANTS_NATIVE_PIPE],
 ];
 for (const [name, bit] of FLAG_PROPERTIES) {
   Object.defineProperty(TcpHandle.prototype, name, {

@@ -8,6 +8,8 @@
 //! * `raw_call` — plain Node-API functions for the calls made per message or per
 //!   connection (napi-rs's method glue costs ~0.6 µs a call).
 //! * `batches`  — `pollInto` (one `raw_call` per batch), `copyData` (one per bulk chunk), `takeBatch`.
+//! * `js_reads` — Linux: the JS thread reads the sockets JS consumes itself, watched
+//!   from Node's event loop, and dispatches their events in one call.
 //! * `conn_table` — the JS thread's sockets by id: JS holds a socket by its id, from
 //!   when it takes it until it closes it.
 //! * `socket_calls` — the per-message and per-connection socket calls (`raw_call`s).
@@ -22,6 +24,8 @@
 mod addr;
 mod batches;
 mod conn_table;
+#[cfg(target_os = "linux")]
+mod js_reads;
 mod raw_call;
 mod server_handle;
 mod socket_calls;
@@ -60,6 +64,11 @@ impl Binding {
     pub fn new(env: Env, on_events: Function<'_, (), ()>) -> Result<Self> {
         // SAFETY: both handles come from the current call.
         let waker = unsafe { TsfnWaker::create(env.raw(), on_events.raw())? };
+        // SAFETY: as above.
+        #[cfg(target_os = "linux")]
+        unsafe {
+            js_reads::set_drain(env.raw(), on_events.raw())?
+        };
         let reactor_env = Arc::new(ReactorEnv::new(Box::new(waker.clone())));
         thread_env::set(reactor_env.clone());
         let cleanup = (reactor_env.clone(), waker.clone());
@@ -67,6 +76,8 @@ impl Binding {
         // cleanup of that function (see wake.rs).
         env.add_env_cleanup_hook(cleanup, |(reactor_env, waker)| {
             waker.abort();
+            #[cfg(target_os = "linux")]
+            js_reads::teardown();
             reactor_env.teardown();
         })?;
         Ok(Binding { env: reactor_env, waker })

@@ -67,7 +67,13 @@ fn writev(call: &Call) -> Result<Ret, BadArgument> {
 /// that much more.
 fn consumed(call: &Call) -> Result<Ret, BadArgument> {
     let n = call.u32(1)?;
-    conn(call, 0, |c| c.consumed(n as usize))?;
+    conn(call, 0, |c| {
+        c.consumed(n as usize);
+        #[cfg(target_os = "linux")]
+        if c.reads_on_js_thread() {
+            crate::js_reads::consumed(c);
+        }
+    })?;
     Ok(Ret::Undefined)
 }
 
@@ -77,14 +83,49 @@ fn touch(call: &Call) -> Result<Ret, BadArgument> {
     Ok(Ret::Undefined)
 }
 
+/// `readStart(id, forPipe)`: on Linux a socket JS consumes is read on this thread
+/// (see `js_reads`); one a native pipe waits for (`forPipe`), a native pipe's source,
+/// an adopted pipe, and other platforms' sockets are read by the reactor.
 fn read_start(call: &Call) -> Result<Ret, BadArgument> {
-    conn(call, 0, |c| c.read_start())?;
+    // Absent (a bare call) reads as false.
+    let for_pipe = call.bool(1).unwrap_or(false);
+    conn(call, 0, |c| {
+        #[cfg(target_os = "linux")]
+        if for_pipe {
+            if c.reads_on_js_thread() {
+                crate::js_reads::release(c);
+            }
+        } else if crate::js_reads::start(c) {
+            return;
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = for_pipe;
+        c.read_start()
+    })?;
     Ok(Ret::Undefined)
 }
 
 fn read_stop(call: &Call) -> Result<Ret, BadArgument> {
-    conn(call, 0, |c| c.read_stop())?;
+    conn(call, 0, |c| {
+        #[cfg(target_os = "linux")]
+        if c.reads_on_js_thread() {
+            return crate::js_reads::stop(c);
+        }
+        c.read_stop()
+    })?;
     Ok(Ret::Undefined)
+}
+
+/// JS lets go of `conn`, which is about to be closed: out of this thread's poller
+/// first, while its descriptor is still open.
+fn let_go(conn: Option<Arc<Conn>>) -> Option<Arc<Conn>> {
+    #[cfg(target_os = "linux")]
+    if let Some(c) = &conn {
+        if c.reads_on_js_thread() {
+            crate::js_reads::forget(c);
+        }
+    }
+    conn
 }
 
 /// `setFlowing(id, on)`: whether bytes are taken as they come ('data' listener,
@@ -131,7 +172,7 @@ fn accepted(call: &Call) -> Result<Ret, BadArgument> {
 /// `close(id)`: closes the socket, and JS lets go of it: `Closed` follows, and no
 /// call names this id again.
 fn close(call: &Call) -> Result<Ret, BadArgument> {
-    if let Some(conn) = conn_table::remove(call.u32(0)?) {
+    if let Some(conn) = let_go(conn_table::remove(call.u32(0)?)) {
         conn.close();
     }
     Ok(Ret::Undefined)
@@ -139,7 +180,7 @@ fn close(call: &Call) -> Result<Ret, BadArgument> {
 
 /// `reset(id)`: `close` with RST (`resetAndDestroy()`).
 fn reset(call: &Call) -> Result<Ret, BadArgument> {
-    if let Some(conn) = conn_table::remove(call.u32(0)?) {
+    if let Some(conn) = let_go(conn_table::remove(call.u32(0)?)) {
         conn.reset();
     }
     Ok(Ret::Undefined)
@@ -148,7 +189,7 @@ fn reset(call: &Call) -> Result<Ret, BadArgument> {
 /// `forget(id)`: JS lets go of a socket the reactor closed on its own (a failed
 /// connect, whose `Closed` came unasked).
 fn forget(call: &Call) -> Result<Ret, BadArgument> {
-    conn_table::remove(call.u32(0)?);
+    let_go(conn_table::remove(call.u32(0)?));
     Ok(Ret::Undefined)
 }
 
@@ -157,7 +198,15 @@ fn forget(call: &Call) -> Result<Ret, BadArgument> {
 /// (try again once they are in), or if either socket is unknown.
 fn pipe_to(call: &Call) -> Result<Ret, BadArgument> {
     let dest = call.u32(1)?;
-    let started = conn(call, 0, |c| conn_table::with(dest, |d| c.pipe_to(d)))?.flatten();
+    let started = conn(call, 0, |c| {
+        // The reactor reads a native pipe's source: this thread hands its reads back.
+        #[cfg(target_os = "linux")]
+        if c.reads_on_js_thread() {
+            crate::js_reads::release(c);
+        }
+        conn_table::with(dest, |d| c.pipe_to(d))
+    })?
+    .flatten();
     Ok(Ret::Bool(started.unwrap_or(false)))
 }
 

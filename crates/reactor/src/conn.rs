@@ -7,6 +7,8 @@
 //! already handed to someone else.
 
 use std::io::{self, IoSlice};
+#[cfg(target_os = "linux")]
+use std::sync::atomic::AtomicU8;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -76,6 +78,20 @@ pub(crate) struct Shared {
     /// Bytes read and sent down a native pipe; bytes written that came from one.
     pub piped_in: AtomicU64,
     pub piped_out: AtomicU64,
+    /// The JS thread reads this socket itself (`js_reads`); the task does not read it,
+    /// and watches it for writability only.
+    pub js_reads: AtomicBool,
+    /// End of stream or a read error was reported: nobody reads this socket again.
+    pub read_done: AtomicBool,
+    /// In the JS thread's poller's interest list (`js_reads::Poller`).
+    #[cfg(target_os = "linux")]
+    pub js_watched: AtomicBool,
+    /// What the JS thread would read (`js_reads::ReadKind`), found out once.
+    #[cfg(target_os = "linux")]
+    pub read_kind: AtomicU8,
+    /// A native pipe was refused for bytes in flight (see `pipe_to`): read only when
+    /// none are.
+    pub pipe_wanted: AtomicBool,
 }
 
 pub struct Conn {
@@ -131,6 +147,13 @@ impl Conn {
                 wake: Signal::default(),
                 piped_in: AtomicU64::new(0),
                 piped_out: AtomicU64::new(0),
+                js_reads: AtomicBool::new(false),
+                read_done: AtomicBool::new(false),
+                #[cfg(target_os = "linux")]
+                js_watched: AtomicBool::new(false),
+                #[cfg(target_os = "linux")]
+                read_kind: AtomicU8::new(0),
+                pipe_wanted: AtomicBool::new(false),
             },
         })
     }
@@ -151,7 +174,7 @@ impl Conn {
 
     /// Runs `f` on the open descriptor, or fails with EBADF once the socket is closed
     /// (or not yet connected).
-    fn with_fd<T>(&self, f: impl FnOnce(sys::OsHandle) -> io::Result<T>) -> io::Result<T> {
+    pub(crate) fn with_fd<T>(&self, f: impl FnOnce(sys::OsHandle) -> io::Result<T>) -> io::Result<T> {
         let guard = self.fd_guard();
         match *guard {
             Some(fd) => f(fd),
@@ -322,9 +345,22 @@ impl Conn {
     pub fn consumed(&self, n: usize) {
         let limit = self.shared.read_limit.load(Ordering::Relaxed);
         let before = self.shared.inflight.fetch_sub(n, Ordering::AcqRel);
-        if before >= limit && before - n < limit {
+        let resumes = if self.shared.pipe_wanted.load(Ordering::Acquire) { before == n } else { before >= limit && before - n < limit };
+        if resumes {
             self.shared.wake.raise();
         }
+    }
+
+    /// What the task may read now before JS reports bytes consumed: the rest of the
+    /// read-ahead limit, or, while a native pipe is wanted, a turn only when nothing
+    /// is in flight (see `pipe_to`).
+    pub(crate) fn read_credit(&self) -> usize {
+        let shared = &self.shared;
+        let inflight = shared.inflight.load(Ordering::Acquire);
+        if inflight > 0 && shared.pipe_wanted.load(Ordering::Acquire) {
+            return 0;
+        }
+        shared.read_limit.load(Ordering::Relaxed).saturating_sub(inflight)
     }
 
     /// Idle timeout in ms, 0 disables. Starts a fresh idle period, as node:net does.
@@ -383,6 +419,32 @@ impl Conn {
     #[cfg(windows)]
     pub fn write_with_fd(&self, _bytes: &[u8], _pass: i32) -> io::Result<WriteOutcome> {
         Err(sys::enotsup())
+    }
+
+    /// Whether the JS thread reads this socket itself (see `js_reads`).
+    pub fn reads_on_js_thread(&self) -> bool {
+        self.shared.js_reads.load(Ordering::Acquire)
+    }
+
+    /// Hands the reads of this socket to the JS thread (`on`) or back to the task.
+    /// The task is woken to change its registration (writability only while JS reads).
+    /// Bytes stay in order across the switch: every read of either thread happens
+    /// under the event sink's lock and appends its `Data` record there, so records
+    /// follow the order of the reads.
+    pub fn set_reads_on_js_thread(&self, on: bool) {
+        if self.shared.js_reads.swap(on, Ordering::AcqRel) != on {
+            self.shared.wake.raise();
+        }
+    }
+
+    /// Whether end of stream or a read error was reported already.
+    pub fn read_done(&self) -> bool {
+        self.shared.read_done.load(Ordering::Acquire)
+    }
+
+    /// Whether the socket is natively piped now (see `pipe`).
+    pub fn is_piped(&self) -> bool {
+        self.pipe_guard().is_some()
     }
 
     /// The descriptor while open, as `socket._handle.fd` shows it (-1 on Windows).

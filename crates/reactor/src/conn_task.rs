@@ -22,6 +22,7 @@ use crate::env::{ConnectTarget, EnvShared};
 use crate::event::{EventKind, Syscall};
 use crate::idle::{stamp_word, IdleTimer};
 use crate::runtime::instant_at_ms;
+use crate::sink::Notify;
 use crate::stream::Stream;
 use crate::sys;
 use crate::write_bytes::WriteBytes;
@@ -29,11 +30,11 @@ use crate::write_bytes::WriteBytes;
 /// Bytes read per syscall at most. One read of this size per readiness event keeps
 /// syscalls per byte low for bulk transfers without a per-socket buffer: reads land
 /// straight in the event batch's data buffer.
-const READ_CHUNK: usize = 64 * 1024;
+pub(crate) const READ_CHUNK: usize = 64 * 1024;
 
 /// Reads per wake-up before waiting again (`poll_turn`), so one busy socket cannot
 /// starve the others on the same thread.
-const READS_PER_TURN: usize = 4;
+pub(crate) const READS_PER_TURN: usize = 4;
 
 /// Bytes spliced per syscall at most: the whole read credit, since they never touch
 /// this process's memory.
@@ -332,9 +333,15 @@ impl Driver {
                     return exit;
                 }
             }
+            #[cfg(target_os = "linux")]
+            self.follow_read_owner();
             let shared = &self.conn.shared;
-            let credit = shared.read_limit.load(Ordering::Relaxed).saturating_sub(shared.inflight.load(Ordering::Acquire));
-            let want_read = !state.read_done && credit > 0 && shared.reading.load(Ordering::Acquire) && !self.pipe_full();
+            let credit = self.conn.read_credit();
+            let want_read = !shared.read_done.load(Ordering::Acquire)
+                && !shared.js_reads.load(Ordering::Acquire)
+                && credit > 0
+                && shared.reading.load(Ordering::Acquire)
+                && !self.pipe_full();
             self.release_empty_write_queue();
             let want_write = self.has_queued_writes() && !state.write_failed;
             let timed = self.arm_timer();
@@ -344,7 +351,7 @@ impl Driver {
                         self.flush(&mut state);
                     }
                     if want_read && ready.is_readable() {
-                        self.read(credit, &mut state);
+                        self.read(credit);
                     }
                 }
                 Turn::Woken => {}
@@ -355,6 +362,29 @@ impl Driver {
                 }
             }
             self.maybe_shutdown(&mut state);
+        }
+    }
+
+    /// Registers the stream for what this task does with it: readiness for reading
+    /// and writing, or for writing only while the JS thread reads it (`js_reads`).
+    /// Registered for reading, every arrival would wake this thread for nothing, a
+    /// thread wake-up per chunk: the cost that reading on the JS thread removes.
+    #[cfg(target_os = "linux")]
+    fn follow_read_owner(&mut self) {
+        let js = self.conn.shared.js_reads.load(Ordering::Acquire);
+        if js != self.stream.is_read_by_js() {
+            let stream = std::mem::replace(&mut self.stream, Stream::Gone);
+            self.stream = match stream.with_reads_on_js_thread(js) {
+                Ok(stream) => stream,
+                Err(e) => {
+                    // The registration failed and took the descriptor with it (tokio
+                    // closes it then): unpublish it, and JS hears of a broken socket.
+                    self.conn.set_fd(None);
+                    self.conn.shared.read_done.store(true, Ordering::Release);
+                    self.env.sink.push(self.conn.id(), EventKind::Error, sys::errno_of(&e), Syscall::Read as i32);
+                    Stream::Gone
+                }
+            };
         }
     }
 
@@ -500,7 +530,7 @@ impl Driver {
         }
     }
 
-    fn read(&mut self, credit: usize, state: &mut ReadWriteState) {
+    fn read(&mut self, credit: usize) {
         // Held across the reads: the pipe is switched on or off between two reads,
         // never during one (see `pipe`).
         let conn = self.conn.clone();
@@ -508,17 +538,17 @@ impl Driver {
         if let Some(route) = route.as_mut() {
             #[cfg(target_os = "linux")]
             if let Some(kernel) = self.kernel_pipe(route) {
-                return self.read_spliced(&route.dest, &kernel, credit, state);
+                return self.read_spliced(&route.dest, &kernel, credit);
             }
-            return self.read_piped(&route.dest, credit, state);
+            return self.read_piped(&route.dest, credit);
         }
         let id = self.conn.id();
         let mut fds = Vec::new();
-        self.read_turn(credit, READ_CHUNK, state, |d, want| {
+        self.read_turn(credit, READ_CHUNK, |d, want| {
             let stream = &d.stream;
             // Descriptors come before the bytes they were sent with (read_into orders
             // the records so).
-            let n = d.env.sink.read_into(id, want, &mut fds, |buf, fds| stream.try_read(buf, fds))?;
+            let n = d.env.sink.read_into(id, want, &mut fds, Notify::Wake, |buf, fds| stream.try_read(buf, fds))?;
             d.conn.shared.inflight.fetch_add(n, Ordering::AcqRel);
             Ok(n)
         });
@@ -532,21 +562,21 @@ impl Driver {
         &self,
         credit: usize,
         max_chunk: usize,
-        state: &mut ReadWriteState,
         mut read_one: impl FnMut(&Self, usize) -> io::Result<usize>,
     ) {
         let id = self.conn.id();
         let mut credit = credit;
         for _ in 0..READS_PER_TURN {
             // readStop from JS (pause, back-pressure): not one more read, and above all
-            // not one more byte to a native pipe's destination.
-            if !self.conn.shared.reading.load(Ordering::Acquire) {
+            // not one more byte to a native pipe's destination. Nor once the JS thread
+            // has taken the reads over (`js_reads`).
+            if !self.conn.shared.reading.load(Ordering::Acquire) || self.conn.shared.js_reads.load(Ordering::Acquire) {
                 return;
             }
             let want = credit.min(max_chunk);
             match read_one(self, want) {
                 Ok(0) => {
-                    state.read_done = true;
+                    self.conn.shared.read_done.store(true, Ordering::Release);
                     self.env.sink.push(id, EventKind::Eof, 0, 0);
                     return;
                 }
@@ -561,7 +591,7 @@ impl Driver {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    state.read_done = true;
+                    self.conn.shared.read_done.store(true, Ordering::Release);
                     self.env.sink.push(id, EventKind::Error, sys::errno_of(&e), Syscall::Read as i32);
                     return;
                 }
@@ -591,9 +621,9 @@ impl Driver {
     /// Reads for a native pipe on Linux: splices each chunk into the kernel pipe and
     /// sends `dest` only its length. Credit as for the buffer path.
     #[cfg(target_os = "linux")]
-    fn read_spliced(&mut self, dest: &Arc<Conn>, kernel: &Arc<KernelPipe>, credit: usize, state: &mut ReadWriteState) {
+    fn read_spliced(&mut self, dest: &Arc<Conn>, kernel: &Arc<KernelPipe>, credit: usize) {
         let fd = self.stream.os_handle();
-        self.read_turn(credit, SPLICE_CHUNK, state, |d, want| {
+        self.read_turn(credit, SPLICE_CHUNK, |d, want| {
             let mut pipe_full = false;
             let mut transient = false;
             let mut drained = None;
@@ -660,10 +690,10 @@ impl Driver {
 
     /// Reads for a native pipe: each chunk goes to `dest`'s task instead of the event
     /// batch, under the same read credit (returned when `dest` has written it).
-    fn read_piped(&mut self, dest: &Arc<Conn>, credit: usize, state: &mut ReadWriteState) {
+    fn read_piped(&mut self, dest: &Arc<Conn>, credit: usize) {
         let id = self.conn.id();
         let mut fds = Vec::new();
-        self.read_turn(credit, READ_CHUNK, state, |d, want| {
+        self.read_turn(credit, READ_CHUNK, |d, want| {
             let mut buf = Vec::with_capacity(want);
             let result = d.stream.try_read(&mut buf.spare_capacity_mut()[..want], &mut fds);
             // Descriptors are not piped: they still go to JS, as the 'fd' event.
@@ -709,7 +739,6 @@ impl Driver {
 
 #[derive(Default)]
 struct ReadWriteState {
-    read_done: bool,
     write_failed: bool,
     shutdown_wanted: bool,
     shutdown_done: bool,

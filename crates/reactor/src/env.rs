@@ -77,7 +77,7 @@ impl EnvShared {
 /// A JS environment's handle on the reactor. Dropping it does not close anything;
 /// `teardown` does.
 pub struct Env {
-    shared: Arc<EnvShared>,
+    pub(crate) shared: Arc<EnvShared>,
 }
 
 impl Env {

@@ -18,6 +18,8 @@
 //! * `signal`   — the wake-up a conn or accept task waits on: one waiter, no waiter node.
 //! * `conn_task`— the task that drives one `Conn`: connect, reads under read credit,
 //!   queued writes, shutdown, close.
+//! * `js_reads` — Linux: the JS thread reads the sockets JavaScript consumes itself,
+//!   through its own epoll instance ([`Poller`]), into the same event batch.
 //! * `pipe`     — the native pipe: `a.pipe(b)` moved inside the reactor.
 //! * `splice`   — Linux: the native pipe's bytes through a kernel pipe (splice(2)).
 //! * `write_bytes` — a queued write's bytes: the reactor's own, or lent by a JS Buffer.
@@ -42,6 +44,8 @@ mod env;
 mod event;
 mod idle;
 mod inbox;
+#[cfg(target_os = "linux")]
+mod js_reads;
 mod listener;
 mod local;
 mod pipe;
@@ -57,6 +61,8 @@ mod write_bytes;
 pub use conn::{Conn, WriteOutcome, READ_AHEAD_FLOWING, READ_AHEAD_PAUSED};
 pub use env::{ConnectTarget, Env, ListenOptions};
 pub use event::{EventKind, Syscall, RECORD_WORDS};
+#[cfg(target_os = "linux")]
+pub use js_reads::{JsRead, Poller};
 pub use listener::Listener;
 pub use runtime::set_io_threads;
 pub use sink::{Batch, Wake};

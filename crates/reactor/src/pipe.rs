@@ -104,12 +104,19 @@ impl Drop for PipedChunk {
 impl Conn {
     /// Starts moving this socket's incoming bytes to `dest` natively. Refused (false)
     /// while bytes this socket read are still on their way to JS: JS must see them
-    /// first, or they would reach `dest` after later ones.
+    /// first, or they would reach `dest` after later ones. Refused, the pipe is
+    /// *wanted*: the task then reads no further ahead of JS than one turn, so that
+    /// JS, once it has taken that turn's bytes, finds none in flight and its next try
+    /// succeeds. (Reading up to the full credit ahead, a busy source almost never had
+    /// nothing in flight when JS tried, and the pipe could stay on the stream path for
+    /// a whole transfer.)
     pub fn pipe_to(&self, dest: &Arc<Conn>) -> bool {
         let mut target = self.pipe_guard();
         if self.shared.inflight.load(Ordering::Acquire) != 0 {
+            self.shared.pipe_wanted.store(true, Ordering::Release);
             return false;
         }
+        self.shared.pipe_wanted.store(false, Ordering::Release);
         *target = Some(PipeRoute {
             dest: dest.clone(),
             #[cfg(target_os = "linux")]
@@ -124,6 +131,14 @@ impl Conn {
     /// read is diverting (reads take the same lock).
     pub fn unpipe(&self) {
         self.pipe_guard().take();
+        self.give_up_pipe();
+    }
+
+    /// No native pipe is wanted any more (unpipe, or JS reads the socket itself).
+    pub fn give_up_pipe(&self) {
+        if self.shared.pipe_wanted.swap(false, Ordering::AcqRel) {
+            self.shared.wake.raise();
+        }
     }
 
     /// Bytes this socket read and sent down a native pipe (JS adds them to

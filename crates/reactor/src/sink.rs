@@ -33,6 +33,13 @@ impl Batch {
     }
 }
 
+/// Whether an append wakes the consumer (see `EventSink::read_into`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notify {
+    Wake,
+    Quiet,
+}
+
 /// The data capacity a fresh batch starts with: four 64 KiB reads.
 const BATCH_DATA_CAPACITY: usize = 256 * 1024;
 
@@ -62,16 +69,26 @@ impl EventSink {
     }
 
     pub fn push(&self, id: u32, kind: EventKind, a: i32, b: i32) {
-        let must_wake = {
-            // A poisoned lock only means another pusher panicked mid-push; the vectors
-            // are still valid, so keep going rather than spread the panic.
-            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-            p.batch.records.extend_from_slice(&[id as i32, kind as i32, a, b]);
-            !std::mem::replace(&mut p.woken, true)
-        };
-        if must_wake {
+        if self.push_record(id, kind, a, b, true) {
             self.waker.wake();
         }
+    }
+
+    /// `push` from the consumer's own thread, which takes the batch itself next (see
+    /// `read_into`'s `Notify::Quiet`): no wake-up is sent.
+    #[cfg(target_os = "linux")]
+    pub fn push_quiet(&self, id: u32, kind: EventKind, a: i32, b: i32) {
+        self.push_record(id, kind, a, b, false);
+    }
+
+    /// Appends a record; true if the caller must wake the consumer (`wake` and this is
+    /// the batch's first record since it was taken).
+    fn push_record(&self, id: u32, kind: EventKind, a: i32, b: i32, wake: bool) -> bool {
+        // A poisoned lock only means another pusher panicked mid-push; the vectors
+        // are still valid, so keep going rather than spread the panic.
+        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        p.batch.records.extend_from_slice(&[id as i32, kind as i32, a, b]);
+        wake && !std::mem::replace(&mut p.woken, true)
     }
 
     /// Reads straight into the pending batch's data buffer, so bytes are copied once
@@ -79,11 +96,18 @@ impl EventSink {
     /// for received descriptors; their `Fd` records and then one `Data` record are added
     /// for what it read. The batch stays locked during the syscall, which is short
     /// (the socket is known to be readable): at worst the JS thread's `take` waits for it.
+    ///
+    /// `Notify::Quiet` is for the consumer's own thread (the JS thread reading a socket
+    /// itself, see `js_reads`), which takes the batch right after: a wake-up would be
+    /// a threadsafe-function call, an eventfd write and a second, empty drain for every
+    /// read. A reactor thread that pushes meanwhile still sends its wake-up, since a
+    /// quiet read leaves `woken` as it was.
     pub fn read_into(
         &self,
         id: u32,
         max: usize,
         fds: &mut Vec<i32>,
+        notify: Notify,
         read: impl FnOnce(&mut [std::mem::MaybeUninit<u8>], &mut Vec<i32>) -> std::io::Result<usize>,
     ) -> std::io::Result<usize> {
         let (result, must_wake) = {
@@ -112,7 +136,7 @@ impl EventSink {
                     pushed = true;
                 }
             }
-            (result, pushed && !std::mem::replace(&mut p.woken, true))
+            (result, notify == Notify::Wake && pushed && !std::mem::replace(&mut p.woken, true))
         };
         if must_wake {
             self.waker.wake();

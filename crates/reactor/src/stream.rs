@@ -35,6 +35,47 @@ pub enum Stream {
     /// The client end of a named pipe (`connect(path)`).
     #[cfg(windows)]
     PipeClient(NamedPipeClient),
+    /// A TCP or Unix-domain socket the JS thread reads itself (`js_reads`), registered
+    /// here for writability only.
+    #[cfg(target_os = "linux")]
+    ReadByJs { fd: AsyncFd<OwnedFd>, unix: bool },
+    /// Nothing: only while the registration changes, or after that failed.
+    #[cfg(target_os = "linux")]
+    Gone,
+}
+
+#[cfg(target_os = "linux")]
+impl Stream {
+    pub fn is_read_by_js(&self) -> bool {
+        matches!(self, Stream::ReadByJs { .. })
+    }
+
+    /// The same socket, registered for reads and writes (`js = false`) or for writes
+    /// only (`js = true`). Other streams (an adopted pipe) stay as they are: the JS
+    /// thread reads only sockets. The descriptor stays open throughout; on an error
+    /// tokio has closed it.
+    pub fn with_reads_on_js_thread(self, js: bool) -> io::Result<Stream> {
+        use std::os::unix::net::UnixStream as StdUnixStream;
+        let watched = |fd: OwnedFd, unix: bool| {
+            // SAFETY: an OwnedFd's descriptor stays open, and the same, until the
+            // AsyncFd that owns it drops it or gives it back (`into_inner`).
+            let registered = unsafe { AsyncFd::register_with_interest(fd, Interest::WRITABLE) };
+            Ok(Stream::ReadByJs { fd: registered.map_err(io::Error::from)?, unix })
+        };
+        match (self, js) {
+            (Stream::Tcp(s), true) => watched(OwnedFd::from(s.into_std()?), false),
+            (Stream::Unix(s), true) => watched(OwnedFd::from(s.into_std()?), true),
+            (Stream::ReadByJs { fd, unix: false }, false) => {
+                let std = std::net::TcpStream::from(fd.into_inner());
+                Ok(Stream::Tcp(TcpStream::from_std(std)?))
+            }
+            (Stream::ReadByJs { fd, unix: true }, false) => {
+                let std = StdUnixStream::from(fd.into_inner());
+                Ok(Stream::Unix(UnixStream::from_std(std)?))
+            }
+            (other, _) => Ok(other),
+        }
+    }
 }
 
 impl Stream {
@@ -71,6 +112,9 @@ impl Stream {
             Stream::PipeServer(p) => p.poll_read_ready(cx),
             #[cfg(windows)]
             Stream::PipeClient(p) => p.poll_read_ready(cx),
+            // Never asked for: the task does not read these.
+            #[cfg(target_os = "linux")]
+            Stream::ReadByJs { .. } | Stream::Gone => Poll::Pending,
         }
     }
 
@@ -85,6 +129,11 @@ impl Stream {
             Stream::PipeServer(p) => p.poll_write_ready(cx),
             #[cfg(windows)]
             Stream::PipeClient(p) => p.poll_write_ready(cx),
+            #[cfg(target_os = "linux")]
+            Stream::ReadByJs { fd, .. } => fd.poll_write_ready(cx).map_ok(drop),
+            // Ready, so that a queued write meets EBADF and fails instead of waiting.
+            #[cfg(target_os = "linux")]
+            Stream::Gone => Poll::Ready(Ok(())),
         }
     }
 
@@ -114,6 +163,10 @@ impl Stream {
             Stream::PipeServer(p) => pipe_read_result(p.try_read(sys::init_buf(buf))),
             #[cfg(windows)]
             Stream::PipeClient(p) => pipe_read_result(p.try_read(sys::init_buf(buf))),
+            #[cfg(target_os = "linux")]
+            Stream::ReadByJs { .. } => Err(io::ErrorKind::WouldBlock.into()),
+            #[cfg(target_os = "linux")]
+            Stream::Gone => Err(sys::ebadf()),
         }
     }
 
@@ -128,6 +181,13 @@ impl Stream {
             Stream::PipeServer(p) => p.try_write_vectored(bufs),
             #[cfg(windows)]
             Stream::PipeClient(p) => p.try_write_vectored(bufs),
+            #[cfg(target_os = "linux")]
+            Stream::ReadByJs { fd, .. } => fd.try_io(Interest::WRITABLE, |fd| {
+                // SAFETY: `fd` is open for the duration of this call.
+                unsafe { sys::send_vectored(fd.as_raw_fd(), bufs) }
+            }),
+            #[cfg(target_os = "linux")]
+            Stream::Gone => Err(sys::ebadf()),
         }
     }
 
@@ -138,6 +198,11 @@ impl Stream {
             Stream::Unix(s) => s.try_io(Interest::WRITABLE, || {
                 // SAFETY: `s` is open for the duration of this call.
                 unsafe { sys::send_with_fd(s.as_raw_fd(), bytes, pass) }
+            }),
+            #[cfg(target_os = "linux")]
+            Stream::ReadByJs { fd, unix: true } => fd.try_io(Interest::WRITABLE, |fd| {
+                // SAFETY: `fd` is open for the duration of this call.
+                unsafe { sys::send_with_fd(fd.as_raw_fd(), bytes, pass) }
             }),
             _ => Err(sys::enotsup()),
         }
@@ -151,6 +216,8 @@ impl Stream {
             Stream::Tcp(s) => s.try_io(Interest::READABLE, f),
             Stream::Unix(s) => s.try_io(Interest::READABLE, f),
             Stream::Fd(a) => a.try_io(Interest::READABLE, |_| f()),
+            Stream::ReadByJs { .. } => Err(io::ErrorKind::WouldBlock.into()),
+            Stream::Gone => Err(sys::ebadf()),
         }
     }
 
@@ -161,6 +228,8 @@ impl Stream {
             Stream::Tcp(s) => s.try_io(Interest::WRITABLE, f),
             Stream::Unix(s) => s.try_io(Interest::WRITABLE, f),
             Stream::Fd(a) => a.try_io(Interest::WRITABLE, |_| f()),
+            Stream::ReadByJs { fd, .. } => fd.try_io(Interest::WRITABLE, |_| f()),
+            Stream::Gone => Err(sys::ebadf()),
         }
     }
 
@@ -173,6 +242,10 @@ impl Stream {
             Stream::Unix(s) => s.as_raw_fd(),
             #[cfg(unix)]
             Stream::Fd(f) => f.as_raw_fd(),
+            #[cfg(target_os = "linux")]
+            Stream::ReadByJs { fd, .. } => fd.as_raw_fd(),
+            #[cfg(target_os = "linux")]
+            Stream::Gone => -1,
             #[cfg(windows)]
             Stream::Tcp(s) => sys::OsHandle::Socket(s.as_raw_socket()),
             #[cfg(windows)]
@@ -192,6 +265,10 @@ impl Stream {
             Stream::Unix(_) => true,
             #[cfg(unix)]
             Stream::Fd(_) => false,
+            #[cfg(target_os = "linux")]
+            Stream::ReadByJs { .. } => true,
+            #[cfg(target_os = "linux")]
+            Stream::Gone => false,
             #[cfg(windows)]
             Stream::PipeServer(_) | Stream::PipeClient(_) => false,
         }

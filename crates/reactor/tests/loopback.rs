@@ -468,3 +468,89 @@ fn commands_sent_while_connecting_run_once_connected_in_order() {
     server.close();
     listener.close();
 }
+
+/// Waits (bounded) until the JS thread's poller reports something ready.
+#[cfg(target_os = "linux")]
+fn poller_readable(poller: &rsnet_reactor::Poller) -> bool {
+    let mut pfd = libc::pollfd { fd: poller.raw_fd(), events: libc::POLLIN, revents: 0 };
+    // SAFETY: one valid pollfd.
+    unsafe { libc::poll(&mut pfd, 1, 10_000) == 1 }
+}
+
+/// The JS thread's own reads (`js_reads`): the bytes keep their order while reading
+/// goes back and forth between the JS thread and the socket's task every 256 KiB;
+/// reads on the JS thread send no wake-up (the JS thread dispatches them itself); end
+/// of stream comes once, after the last byte.
+#[cfg(target_os = "linux")]
+#[test]
+fn js_thread_reads_keep_order_across_hand_overs_and_send_no_wake_up() {
+    const TOTAL: usize = 4 << 20;
+    const SWITCH_EVERY: usize = 256 * 1024;
+    let mut h = Harness::new();
+    let std_listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let c = connect(&h, std_listener.local_addr().unwrap());
+    let (mut peer, _) = std_listener.accept().unwrap();
+    h.until("connected", |s| s.iter().any(|e| e.kind == EventKind::Connected as i32));
+    let writer = std::thread::spawn(move || {
+        for chunk in pattern(TOTAL).chunks(48 * 1024) {
+            peer.write_all(chunk).unwrap();
+        }
+    });
+    let mut poller = rsnet_reactor::Poller::new().unwrap();
+    let mut ids = Vec::new();
+    let mut acked = 0;
+    let mut js_phases = 0;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !h.has(c.id(), EventKind::Eof) {
+        assert!(Instant::now() < deadline, "stalled at {acked} bytes");
+        let phase_end = acked + SWITCH_EVERY;
+        if js_phases % 2 == 0 {
+            assert!(poller.start(&c), "the JS thread takes the reads");
+            let wakes = h.waker.wakes.load(Ordering::SeqCst);
+            let mut js_reads = 0;
+            loop {
+                // As the binding does: what is dispatched is consumed, which gives the
+                // credit back (a socket without credit waits outside the poller).
+                h.take();
+                let now = h.data_of(c.id()).len();
+                c.consumed(now - acked);
+                acked = now;
+                poller.consumed(&c);
+                if acked >= phase_end || h.has(c.id(), EventKind::Eof) {
+                    break;
+                }
+                assert!(poller_readable(&poller), "the poller reports the socket at {acked} bytes");
+                poller.ready(&mut ids);
+                for &id in &ids {
+                    assert_eq!(id, c.id());
+                    let read = h.env.read_for_js(&c);
+                    poller.after_read(&c, read);
+                    js_reads += 1;
+                }
+            }
+            // At most one wake-up: a turn of the task's reads that was under way when
+            // the JS thread took over. Each read of the JS thread's own would be one.
+            let woken = h.waker.wakes.load(Ordering::SeqCst) - wakes;
+            assert!(woken <= 1, "{woken} wake-ups for {js_reads} reads on the JS thread");
+        } else {
+            poller.release(&c);
+            c.read_start();
+            while acked < phase_end && !h.has(c.id(), EventKind::Eof) {
+                let id = c.id();
+                h.until("the task's reads", |s| {
+                    let bytes: usize = s.iter().filter(|e| e.id == id && e.kind == EventKind::Data as i32).map(|e| e.data.len()).sum();
+                    bytes > acked || s.iter().any(|e| e.id == id && e.kind == EventKind::Eof as i32)
+                });
+                let now = h.data_of(c.id()).len();
+                c.consumed(now - acked);
+                acked = now;
+            }
+        }
+        js_phases += 1;
+    }
+    writer.join().unwrap();
+    assert!(js_phases >= 4, "reading changed hands {js_phases} times");
+    assert_eq!(h.data_of(c.id()), pattern(TOTAL), "bytes in order across the hand-overs");
+    assert_eq!(h.seen.iter().filter(|e| e.kind == EventKind::Eof as i32).count(), 1);
+    c.close();
+}

@@ -1,0 +1,284 @@
+//! Linux: the JS thread reads the sockets JavaScript consumes itself.
+//!
+//! Why: a chunk the reactor thread reads for JS costs a cross-thread wake-up (the
+//! threadsafe function's eventfd, an epoll_wait return and a context switch on each
+//! thread) on top of the read; on loopback bulk echo that made rsnet's 'data' path
+//! 1.45× node:net's CPU per byte (1.17 against 0.81 s/GiB), and every 'data' cell
+//! slower. node:net reads on its JS thread, in libuv's poll phase; so does this.
+//!
+//! How: one epoll instance per JS thread, the [`Poller`], holds the sockets JS reads
+//! (level-triggered, keyed by socket id). The binding watches its descriptor from
+//! Node's own event loop (a libuv poll handle). When it is readable, the binding asks
+//! it which sockets are ([`Poller::ready`]), reads each with [`Env::read_for_js`] into
+//! the same event batch the reactor threads fill, and dispatches that batch at once:
+//! one JS entry for every socket that was ready, as the reactor's batches are.
+//!
+//! Ownership of reads: a socket is read by the JS thread (`Conn::set_reads_on_js_thread`)
+//! or by its task, never both at once for long, and every read of either happens under
+//! the event sink's lock with its record appended there, so bytes keep their order
+//! across a switch. The task stops wanting reads when it sees the switch and has the
+//! stream registered for writability only (`Stream::ReadByJs`), so arrivals do not wake
+//! the reactor thread. Native pipes, splice and adopted non-socket descriptors stay the
+//! reactor's.
+//!
+//! Teardown: the binding takes a socket out of the poller before it asks the task to
+//! close it (the descriptor is still open then); the kernel drops a closed descriptor
+//! from the interest list anyway, so an id that comes back after that finds no socket.
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::Ordering;
+
+use crate::conn::Conn;
+use crate::conn_task::{READS_PER_TURN, READ_CHUNK};
+use crate::env::Env;
+use crate::event::{EventKind, Syscall};
+use crate::sink::Notify;
+use crate::sys;
+
+/// Ready sockets taken per `epoll_wait`; more stay ready for the next loop turn.
+const EVENTS_PER_WAIT: usize = 256;
+
+/// The JS thread's epoll instance for the sockets it reads itself.
+pub struct Poller {
+    epoll: OwnedFd,
+    events: Vec<libc::epoll_event>,
+}
+
+/// What one turn of reads on a socket did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct JsRead {
+    /// Records were added to the batch: JS has something to dispatch.
+    pub pushed: bool,
+    /// The socket stays in the poller: false once it reached its end, failed, or used
+    /// up its read credit (`Poller::rewatch_if_credit` puts it back).
+    pub keep_watching: bool,
+}
+
+impl Poller {
+    pub fn new() -> io::Result<Poller> {
+        // SAFETY: epoll_create1 takes no pointers; a valid result is a new descriptor
+        // that this OwnedFd then owns.
+        let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` was just created and nothing else owns it.
+        let epoll = unsafe { OwnedFd::from_raw_fd(fd) };
+        Ok(Poller { epoll, events: Vec::with_capacity(EVENTS_PER_WAIT) })
+    }
+
+    /// The descriptor to watch for readability: readable while any socket is.
+    pub fn raw_fd(&self) -> RawFd {
+        self.epoll.as_raw_fd()
+    }
+
+    /// JS starts reading `conn` (readStart): from here on this thread reads it. False
+    /// if it cannot: a native pipe's source, an adopted pipe (not a socket), a socket
+    /// not open yet or whose reading is over; the task reads it then, as before.
+    pub fn start(&self, conn: &Conn) -> bool {
+        if conn.read_done() || conn.is_piped() || read_kind(conn) == ReadKind::NotASocket {
+            return false;
+        }
+        conn.give_up_pipe();
+        conn.shared.reading.store(true, Ordering::Release);
+        conn.set_reads_on_js_thread(true);
+        // Without credit it waits out of the list until JS consumes (`consumed`).
+        credit(conn) == 0 || self.watch(conn)
+    }
+
+    /// JS stops reading `conn` for now (readStop): it stays this thread's to read.
+    pub fn stop(&self, conn: &Conn) {
+        conn.shared.reading.store(false, Ordering::Release);
+        self.unwatch(conn);
+    }
+
+    /// Hands `conn`'s reads back to its task (before a native pipe starts).
+    pub fn release(&self, conn: &Conn) {
+        self.unwatch(conn);
+        conn.set_reads_on_js_thread(false);
+    }
+
+    /// JS is about to close `conn`: out of the list while its descriptor is open.
+    pub fn forget(&self, conn: &Conn) {
+        self.unwatch(conn);
+    }
+
+    /// Puts `conn` in the interest list, readable only (level-triggered).
+    fn watch(&self, conn: &Conn) -> bool {
+        if conn.shared.js_watched.load(Ordering::Relaxed) {
+            return true;
+        }
+        let mut event = libc::epoll_event { events: libc::EPOLLIN as u32, u64: conn.id() as u64 };
+        let added = conn.with_fd(|fd| {
+            // SAFETY: `with_fd` holds the descriptor open; `event` is a valid struct.
+            let rc = unsafe { libc::epoll_ctl(self.epoll.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut event) };
+            if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+        });
+        let ok = added.is_ok();
+        conn.shared.js_watched.store(ok, Ordering::Relaxed);
+        ok
+    }
+
+    /// Takes `conn` out of the interest list.
+    fn unwatch(&self, conn: &Conn) {
+        if !conn.shared.js_watched.swap(false, Ordering::Relaxed) {
+            return;
+        }
+        let _ = conn.with_fd(|fd| {
+            // SAFETY: `with_fd` holds the descriptor open; DEL ignores the event.
+            let rc = unsafe { libc::epoll_ctl(self.epoll.as_raw_fd(), libc::EPOLL_CTL_DEL, fd, std::ptr::null_mut()) };
+            if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+        });
+    }
+
+    /// After a turn of reads that ended the socket's reading, or its credit.
+    pub fn after_read(&self, conn: &Conn, read: JsRead) {
+        if !read.keep_watching {
+            self.unwatch(conn);
+        }
+    }
+
+    /// After JS consumed bytes: puts back a socket that was taken out for want of read
+    /// credit, if it still wants to read and has credit again.
+    pub fn consumed(&self, conn: &Conn) {
+        let shared = &conn.shared;
+        if shared.js_watched.load(Ordering::Relaxed) || !conn.reads_on_js_thread() || !shared.reading.load(Ordering::Acquire) || conn.read_done() {
+            return;
+        }
+        if credit(conn) > 0 {
+            self.watch(conn);
+        }
+    }
+
+    /// The ids of the sockets that are readable now (or hung up, or failed), without
+    /// waiting. Level-triggered: one left unread is reported again.
+    pub fn ready(&mut self, ids: &mut Vec<u32>) {
+        ids.clear();
+        self.events.clear();
+        // SAFETY: `events` has room for EVENTS_PER_WAIT entries, which the kernel fills
+        // from the start; it reports how many.
+        let n = unsafe {
+            libc::epoll_wait(self.epoll.as_raw_fd(), self.events.as_mut_ptr(), EVENTS_PER_WAIT as i32, 0)
+        };
+        if n <= 0 {
+            return;
+        }
+        // SAFETY: the kernel initialized the first `n` entries.
+        unsafe { self.events.set_len(n as usize) };
+        ids.extend(self.events.iter().map(|e| e.u64 as u32));
+    }
+}
+
+/// What `conn` may still read before JS reports bytes consumed.
+fn credit(conn: &Conn) -> usize {
+    let shared = &conn.shared;
+    shared.read_limit.load(Ordering::Relaxed).saturating_sub(shared.inflight.load(Ordering::Acquire))
+}
+
+impl Env {
+    /// One turn of reads of `conn` on the calling JS thread, into the event batch,
+    /// with no wake-up sent (the caller dispatches the batch next): at most
+    /// READS_PER_TURN reads of READ_CHUNK under the read credit, as the task would
+    /// make, stopping at a short read. End of stream and read errors are reported as
+    /// the task reports them, and end the reading for good.
+    pub fn read_for_js(&self, conn: &Conn) -> JsRead {
+        let unix = read_kind(conn) == ReadKind::Unix;
+        let sink = &self.shared.sink;
+        let id = conn.id();
+        let mut result = JsRead { pushed: false, keep_watching: true };
+        let mut fds = Vec::new();
+        for _ in 0..READS_PER_TURN {
+            if !conn.shared.reading.load(Ordering::Acquire) || conn.read_done() {
+                result.keep_watching = false;
+                return result;
+            }
+            let want = credit(conn).min(READ_CHUNK);
+            if want == 0 {
+                result.keep_watching = false;
+                return result;
+            }
+            let mut got_fds = false;
+            let read = sink.read_into(id, want, &mut fds, Notify::Quiet, |buf, fds| {
+                conn.with_fd(|fd| {
+                    let n = if unix {
+                        // SAFETY: `with_fd` holds `fd` open, and it is a Unix socket.
+                        unsafe { sys::recv_with_fds(fd, buf, fds) }
+                    } else {
+                        sys::recv(fd, buf)
+                    };
+                    got_fds = !fds.is_empty();
+                    n
+                })
+            });
+            result.pushed |= got_fds;
+            match read {
+                Ok(0) => {
+                    conn.shared.read_done.store(true, Ordering::Release);
+                    sink.push_quiet(id, EventKind::Eof, 0, 0);
+                    return JsRead { pushed: true, keep_watching: false };
+                }
+                Ok(n) => {
+                    conn.shared.inflight.fetch_add(n, Ordering::AcqRel);
+                    conn.touch();
+                    result.pushed = true;
+                    // A short read means the kernel buffer is empty for now. (On a
+                    // Unix socket a read also stops at a message with descriptors;
+                    // level-triggered epoll reports what is left on the next turn.)
+                    if n < want {
+                        return result;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return result,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    conn.shared.read_done.store(true, Ordering::Release);
+                    sink.push_quiet(id, EventKind::Error, sys::errno_of(&e), Syscall::Read as i32);
+                    return JsRead { pushed: true, keep_watching: false };
+                }
+            }
+        }
+        result
+    }
+}
+
+/// What kind of descriptor the JS thread would read, as `Conn::read_kind` keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReadKind {
+    Unknown = 0,
+    Tcp = 1,
+    /// A Unix-domain socket: descriptors may come with the bytes (recvmsg).
+    Unix = 2,
+    /// An adopted pipe or FIFO, or a socket not open yet: the reactor reads it.
+    NotASocket = 3,
+}
+
+/// The kind of `conn`'s descriptor, found out with one getsockopt the first time.
+fn read_kind(conn: &Conn) -> ReadKind {
+    let known = match conn.shared.read_kind.load(Ordering::Relaxed) {
+        1 => ReadKind::Tcp,
+        2 => ReadKind::Unix,
+        3 => ReadKind::NotASocket,
+        _ => ReadKind::Unknown,
+    };
+    if known != ReadKind::Unknown {
+        return known;
+    }
+    let domain = conn.with_fd(|fd| {
+        let mut domain: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: `with_fd` holds `fd` open; `domain` and `len` are valid out-parameters.
+        let rc = unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_DOMAIN, (&mut domain as *mut libc::c_int).cast(), &mut len) };
+        if rc == 0 { Ok(domain) } else { Err(io::Error::last_os_error()) }
+    });
+    let kind = match domain {
+        Ok(libc::AF_UNIX) => ReadKind::Unix,
+        Ok(libc::AF_INET | libc::AF_INET6) => ReadKind::Tcp,
+        Ok(_) => ReadKind::NotASocket,
+        // Not open yet (connecting): ask again next time.
+        Err(e) if e.raw_os_error() == Some(libc::EBADF) => return ReadKind::NotASocket,
+        Err(_) => ReadKind::NotASocket,
+    };
+    conn.shared.read_kind.store(kind as u8, Ordering::Relaxed);
+    kind
+}
