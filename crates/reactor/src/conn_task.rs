@@ -33,8 +33,9 @@ use crate::write_bytes::WriteBytes;
 pub(crate) const READ_CHUNK: usize = 64 * 1024;
 
 /// Reads per wake-up before waiting again (`poll_turn`), so one busy socket cannot
-/// starve the others on the same thread.
-pub(crate) const READS_PER_TURN: usize = 4;
+/// starve the others on the same thread. The JS thread makes as many per socket and
+/// loop turn (`js_reads`), one per round with JS dispatching between.
+pub const READS_PER_TURN: usize = 4;
 
 /// Bytes spliced per syscall at most: the whole read credit, since they never touch
 /// this process's memory.

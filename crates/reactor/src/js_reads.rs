@@ -30,7 +30,8 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::Ordering;
 
 use crate::conn::Conn;
-use crate::conn_task::{READS_PER_TURN, READ_CHUNK};
+use crate::conn_task::READ_CHUNK;
+pub use crate::conn_task::READS_PER_TURN;
 use crate::env::Env;
 use crate::event::{EventKind, Syscall};
 use crate::sink::Notify;
@@ -45,14 +46,16 @@ pub struct Poller {
     events: Vec<libc::epoll_event>,
 }
 
-/// What one turn of reads on a socket did.
+/// What one read of a socket on the JS thread did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct JsRead {
     /// Records were added to the batch: JS has something to dispatch.
     pub pushed: bool,
-    /// The socket stays in the poller: false once it reached its end, failed, or used
-    /// up its read credit (`Poller::rewatch_if_credit` puts it back).
+    /// The socket stays in the poller: false once it reached its end, failed, was
+    /// stopped, or used up its read credit (`Poller::consumed` puts it back).
     pub keep_watching: bool,
+    /// The read filled what it asked for: the kernel may hold more right now.
+    pub full: bool,
 }
 
 impl Poller {
@@ -88,9 +91,12 @@ impl Poller {
     }
 
     /// JS stops reading `conn` for now (readStop): it stays this thread's to read.
+    /// It stays in the interest list too, until it is next reported ready while still
+    /// stopped (`read_for_js` then says to let it go): a stream that pauses and resumes
+    /// under back-pressure, every few chunks, costs no syscall for either. Match libuv:
+    /// uv_read_stop takes the descriptor out of epoll lazily, the same way.
     pub fn stop(&self, conn: &Conn) {
         conn.shared.reading.store(false, Ordering::Release);
-        self.unwatch(conn);
     }
 
     /// Hands `conn`'s reads back to its task (before a native pipe starts).
@@ -177,27 +183,25 @@ fn credit(conn: &Conn) -> usize {
 }
 
 impl Env {
-    /// One turn of reads of `conn` on the calling JS thread, into the event batch,
-    /// with no wake-up sent (the caller dispatches the batch next): at most
-    /// READS_PER_TURN reads of READ_CHUNK under the read credit, as the task would
-    /// make, stopping at a short read. End of stream and read errors are reported as
-    /// the task reports them, and end the reading for good.
+    /// One read of `conn` on the calling JS thread, into the event batch, with no
+    /// wake-up sent (the caller dispatches the batch next): at most READ_CHUNK, under
+    /// the read credit. End of stream and read errors are reported as the task reports
+    /// them, and end the reading for good. `JsRead::full` says a next read may find
+    /// more; the caller makes it after JS has had this one (see `READS_PER_TURN`).
     pub fn read_for_js(&self, conn: &Conn) -> JsRead {
+        let stopped = JsRead { pushed: false, keep_watching: false, full: false };
+        if !conn.shared.reading.load(Ordering::Acquire) || conn.read_done() {
+            return stopped;
+        }
+        let want = credit(conn).min(READ_CHUNK);
+        if want == 0 {
+            return stopped;
+        }
         let unix = read_kind(conn) == ReadKind::Unix;
         let sink = &self.shared.sink;
         let id = conn.id();
-        let mut result = JsRead { pushed: false, keep_watching: true };
         let mut fds = Vec::new();
-        for _ in 0..READS_PER_TURN {
-            if !conn.shared.reading.load(Ordering::Acquire) || conn.read_done() {
-                result.keep_watching = false;
-                return result;
-            }
-            let want = credit(conn).min(READ_CHUNK);
-            if want == 0 {
-                result.keep_watching = false;
-                return result;
-            }
+        loop {
             let mut got_fds = false;
             let read = sink.read_into(id, want, &mut fds, Notify::Quiet, |buf, fds| {
                 conn.with_fd(|fd| {
@@ -211,34 +215,29 @@ impl Env {
                     n
                 })
             });
-            result.pushed |= got_fds;
-            match read {
+            return match read {
                 Ok(0) => {
                     conn.shared.read_done.store(true, Ordering::Release);
                     sink.push_quiet(id, EventKind::Eof, 0, 0);
-                    return JsRead { pushed: true, keep_watching: false };
+                    JsRead { pushed: true, keep_watching: false, full: false }
                 }
                 Ok(n) => {
                     conn.shared.inflight.fetch_add(n, Ordering::AcqRel);
                     conn.touch();
-                    result.pushed = true;
                     // A short read means the kernel buffer is empty for now. (On a
                     // Unix socket a read also stops at a message with descriptors;
                     // level-triggered epoll reports what is left on the next turn.)
-                    if n < want {
-                        return result;
-                    }
+                    JsRead { pushed: true, keep_watching: true, full: n == want }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return result,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => JsRead { pushed: got_fds, keep_watching: true, full: false },
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     conn.shared.read_done.store(true, Ordering::Release);
                     sink.push_quiet(id, EventKind::Error, sys::errno_of(&e), Syscall::Read as i32);
-                    return JsRead { pushed: true, keep_watching: false };
+                    JsRead { pushed: true, keep_watching: false, full: false }
                 }
-            }
+            };
         }
-        result
     }
 }
 
