@@ -11,10 +11,11 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 
 export declare class Binding {
   /**
-   * `onEvents` is called (with no arguments) whenever a batch is waiting; it should
-   * call `poll()` until that returns null.
+   * `onEvents` is called (with no arguments) whenever a batch is waiting; it takes
+   * it with `pollInto`. `chunks` is the array the chunks the JS thread reads go to
+   * (Linux), one per `DATA_OWN` `Data` record, in order.
    */
-  constructor(onEvents: () => void)
+  constructor(onEvents: () => void, chunks: unknown[])
   /** Keeps the process alive while JS has a ref'd handle (`true`), or lets it exit. */
   setRef(refer: boolean): void
   /**

@@ -2,7 +2,7 @@
 // owns its id. One Binding (and so one threadsafe function) per JS environment: this
 // module is loaded once per main thread or worker, which is exactly that scope.
 
-import { Binding, RECORD_WORDS, DATA_APART, EV_DATA, EV_FD, EV_TIMEOUT, closeFd, copyData, pollInto, takeBatch } from './native';
+import { Binding, RECORD_WORDS, DATA_APART, DATA_OWN, EV_DATA, EV_FD, EV_TIMEOUT, closeFd, copyData, pollInto, takeBatch } from './native';
 
 /** What a Socket or Server implements to receive its events. */
 export interface EventTarget {
@@ -26,6 +26,25 @@ const targets = new Map<number, EventTarget>();
  * one ~1.4 µs of copying in cache, more when its fresh memory faults in.
  */
 const SHARED_RECORDS = new Int32Array(sharedRecordWords());
+
+/**
+ * The chunks the JS thread read itself (Linux: crates/node/src/js_reads.rs), each
+ * straight into its own Buffer, with no copy after the kernel's, as node:net's reads.
+ * The binding appends one per DATA_OWN record, in record order; dispatch takes them
+ * in the same order and empties the array once it has taken them all.
+ */
+const OWN_CHUNKS: Array<Buffer | undefined> = [];
+let ownIndex = 0;
+
+function takeOwnChunk(): Buffer {
+  const chunk = OWN_CHUNKS[ownIndex];
+  OWN_CHUNKS[ownIndex++] = undefined;
+  if (ownIndex === OWN_CHUNKS.length) {
+    OWN_CHUNKS.length = 0;
+    ownIndex = 0;
+  }
+  return chunk!;
+}
 const SHARED_DATA = Buffer.allocUnsafeSlow(64 * 1024);
 
 /**
@@ -122,7 +141,9 @@ function drainLoop(): void {
       const b = recs[index + 3];
       index += RECORD_WORDS;
       let chunk: Buffer | undefined;
-      if (kind === EV_DATA) {
+      if (kind === EV_DATA && b === DATA_OWN) {
+        chunk = takeOwnChunk();
+      } else if (kind === EV_DATA) {
         chunk = Buffer.allocUnsafeSlow(a);
         if (dataShared) SHARED_DATA.copy(chunk, 0, offset, offset + a);
         else copyData(chunk, offset);
@@ -138,7 +159,7 @@ function drainLoop(): void {
   }
 }
 
-export const binding = new Binding(drain);
+export const binding = new Binding(drain, OWN_CHUNKS);
 
 export function register(id: number, target: EventTarget): void {
   targets.set(id, target);

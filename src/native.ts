@@ -146,6 +146,13 @@ export const setIoThreads: (n: number) => boolean = binding.setIoThreads;
 /** Set in pollInto's answer when the batch's data waits in the binding for copyData() (crates/node). */
 export const DATA_APART: number = binding.DATA_APART;
 
+/**
+ * `b` of an EV_DATA record whose chunk the JS thread read straight into a Buffer of its
+ * own (crates/reactor/src/event.rs `DATA_OWN`): the binding appended it to the array
+ * given to `new Binding`, and the batch's data has none of its bytes.
+ */
+export const DATA_OWN = 1;
+
 /** Words per event record: [id, kind, a, b]. */
 export const RECORD_WORDS = 4;
 

@@ -5,9 +5,20 @@
 //! One libuv poll handle per JS thread, on the poller's epoll descriptor, made on the
 //! first `readStart` that the poller takes. It is unref'd: liveness stays the
 //! threadsafe function's (see wake.rs), which JS refs exactly while a handle is active.
-//! When it fires, every ready socket gets one turn of reads into the env's event batch
-//! (no cross-thread wake-up), then the batch goes to JS through `napi_make_callback`,
-//! which runs the ticks and microtasks it queues afterwards, as after any I/O callback.
+//! When it fires, every ready socket gets a read straight into a Buffer, which becomes
+//! its `'data'` chunk, with a record in the env's event batch (no cross-thread
+//! wake-up); then the batch goes to JS through `napi_make_callback`, which runs the
+//! ticks and microtasks it queues afterwards, as after any I/O callback.
+//!
+//! The chunks (Match node:net: each read a Buffer of its own, no copy after the
+//! kernel's): a read goes into a 64 KiB Buffer kept for it (`Scratch`). A full read
+//! hands that Buffer itself to JS, and the next read gets a new one, as libuv's
+//! allocation callback gives node:net a new 64 KiB buffer per read. A shorter read is
+//! copied into a Buffer of its size and the 64 KiB one is kept: node:net shrinks its
+//! buffer in place with realloc, which Node-API cannot; a copy of a short read costs
+//! at most what the copy out of the batch cost every read before (one 64 KiB memcpy
+//! was 14% of a 'data' proxy's CPU). Chunks go to JS in an array it gave the binding
+//! (`src/dispatch.ts`'s OWN_CHUNKS), in the order of their `DATA_OWN` records.
 //!
 //! Teardown (`teardown`, from the env's cleanup hook): the handle is stopped and
 //! closed, and freed in its close callback; the poller's epoll descriptor is closed
@@ -19,7 +30,7 @@ use std::ffi::{c_int, c_void};
 use std::ptr;
 
 use napi::sys;
-use rsnet_reactor::{Conn, Poller, READS_PER_TURN};
+use rsnet_reactor::{Conn, Poller, READS_PER_TURN, READ_CHUNK};
 
 use crate::{conn_table, thread_env};
 
@@ -45,6 +56,14 @@ struct JsEntry {
     /// `src/dispatch.ts`'s drain, the function the threadsafe function calls too.
     drain: sys::napi_ref,
     context: sys::napi_async_context,
+    /// The JS array the chunks read here are appended to (dispatch.ts's OWN_CHUNKS).
+    chunks: sys::napi_ref,
+}
+
+/// The Buffer the next read goes into, kept from read to read until one fills it.
+struct Scratch {
+    buffer: sys::napi_ref,
+    data: *mut u8,
 }
 
 struct Watcher {
@@ -58,6 +77,7 @@ struct Watcher {
 thread_local! {
     static ENTRY: RefCell<Option<JsEntry>> = const { RefCell::new(None) };
     static WATCHER: RefCell<Option<Watcher>> = const { RefCell::new(None) };
+    static SCRATCH: RefCell<Option<Scratch>> = const { RefCell::new(None) };
 }
 
 fn handle_layout() -> std::alloc::Layout {
@@ -66,24 +86,28 @@ fn handle_layout() -> std::alloc::Layout {
     std::alloc::Layout::from_size_align(size, HANDLE_ALIGN).expect("uv_poll_t layout")
 }
 
-/// Records the JS function that takes event batches (`Binding::new`).
+/// Records the JS function that takes event batches and the array the chunks read
+/// here go to (`Binding::new`).
 ///
 /// # Safety
-/// `env` and `drain` must be valid handles of the current call on this JS thread.
-pub unsafe fn set_drain(env: sys::napi_env, drain: sys::napi_value) -> napi::Result<()> {
+/// `env`, `drain` and `chunks` must be valid handles of the current call on this JS
+/// thread; `chunks` an array.
+pub unsafe fn set_drain(env: sys::napi_env, drain: sys::napi_value, chunks: sys::napi_value) -> napi::Result<()> {
     let mut reference = ptr::null_mut();
+    let mut chunks_ref = ptr::null_mut();
     let mut name = ptr::null_mut();
     let mut context = ptr::null_mut();
     // SAFETY: the caller's handles, on its thread; the name is a static string.
     let ok = unsafe {
         sys::napi_create_reference(env, drain, 1, &mut reference) == sys::Status::napi_ok
+            && sys::napi_create_reference(env, chunks, 1, &mut chunks_ref) == sys::Status::napi_ok
             && sys::napi_create_string_utf8(env, c"rsnet:read".as_ptr(), 10, &mut name) == sys::Status::napi_ok
             && sys::napi_async_init(env, ptr::null_mut(), name, &mut context) == sys::Status::napi_ok
     };
     if !ok {
         return Err(napi::Error::from_reason("rsnet: could not set up the JS thread's reads"));
     }
-    let _ = ENTRY.try_with(|e| *e.borrow_mut() = Some(JsEntry { env, drain: reference, context }));
+    let _ = ENTRY.try_with(|e| *e.borrow_mut() = Some(JsEntry { env, drain: reference, context, chunks: chunks_ref }));
     Ok(())
 }
 
@@ -177,6 +201,7 @@ pub fn forget(conn: &Conn) {
 /// Nothing here holds a borrow while JS runs: JS calls back in (readStart, readStop,
 /// close) from its event handlers, and a socket it closed is not found next round.
 unsafe extern "C" fn on_readable(_handle: *mut c_void, _status: c_int, _events: c_int) {
+    let Some(entry) = ENTRY.try_with(|e| *e.borrow()).ok().flatten() else { return };
     let Some(mut ready) = WATCHER
         .try_with(|w| {
             let mut w = w.borrow_mut();
@@ -192,9 +217,11 @@ unsafe extern "C" fn on_readable(_handle: *mut c_void, _status: c_int, _events: 
     };
     for _ in 0..READS_PER_TURN {
         let mut pushed = false;
+        // SAFETY: on the JS thread, in a libuv callback, with this thread's live env.
+        let Some(scope) = (unsafe { HandleScope::open(entry.env) }) else { break };
         ready.retain(|&id| {
             conn_table::with(id, |conn| {
-                let read = thread_env::with(|env| env.read_for_js(conn)).unwrap_or_default();
+                let read = read_chunk(&entry, conn);
                 pushed |= read.pushed;
                 if !read.keep_watching {
                     with_poller(false, |p| p.after_read(conn, read));
@@ -203,6 +230,7 @@ unsafe extern "C" fn on_readable(_handle: *mut c_void, _status: c_int, _events: 
             })
             .unwrap_or(false)
         });
+        drop(scope);
         if pushed {
             dispatch();
         }
@@ -216,6 +244,117 @@ unsafe extern "C" fn on_readable(_handle: *mut c_void, _status: c_int, _events: 
             watcher.ready = ready;
         }
     });
+}
+
+/// A napi handle scope, closed when dropped.
+struct HandleScope {
+    env: sys::napi_env,
+    scope: sys::napi_handle_scope,
+}
+
+impl HandleScope {
+    /// # Safety
+    /// `env` must be this JS thread's live env, and this must run on that thread.
+    unsafe fn open(env: sys::napi_env) -> Option<HandleScope> {
+        let mut scope = ptr::null_mut();
+        // SAFETY: the caller's env, on its thread.
+        (unsafe { sys::napi_open_handle_scope(env, &mut scope) } == sys::Status::napi_ok).then_some(HandleScope { env, scope })
+    }
+}
+
+impl Drop for HandleScope {
+    fn drop(&mut self) {
+        // SAFETY: opened in `open` on this thread, and closed once, innermost first
+        // (scopes are only made and dropped in `on_readable`'s loop).
+        unsafe { sys::napi_close_handle_scope(self.env, self.scope) };
+    }
+}
+
+/// One read of `conn` into the scratch Buffer, handed to JS as a chunk of its own
+/// (see the module's doc). Runs inside a handle scope.
+fn read_chunk(entry: &JsEntry, conn: &Conn) -> rsnet_reactor::JsRead {
+    let env = entry.env;
+    let Some(data) = scratch_data(env) else {
+        // No memory for a Buffer: V8 fails hard on its own soon after. Read nothing
+        // this turn; the socket stays watched.
+        return rsnet_reactor::JsRead { keep_watching: true, ..Default::default() };
+    };
+    // SAFETY: `data` is the scratch Buffer's READ_CHUNK bytes, alive while SCRATCH
+    // holds its reference, which only this thread drops, and not during the read.
+    let buf = unsafe { std::slice::from_raw_parts_mut(data.cast::<std::mem::MaybeUninit<u8>>(), READ_CHUNK) };
+    let read = thread_env::with(|e| e.read_for_js(conn, buf)).unwrap_or_default();
+    if read.bytes > 0 {
+        // SAFETY: in a handle scope on the JS thread; the scratch holds `read.bytes`
+        // initialized bytes.
+        unsafe { hand_over(entry, read.bytes) };
+    }
+    read
+}
+
+/// The scratch Buffer's memory, made if there is none.
+fn scratch_data(env: sys::napi_env) -> Option<*mut u8> {
+    SCRATCH
+        .try_with(|s| {
+            let mut s = s.borrow_mut();
+            if s.is_none() {
+                let mut data = ptr::null_mut();
+                let mut value = ptr::null_mut();
+                let mut buffer = ptr::null_mut();
+                // SAFETY: this thread's env, inside the caller's handle scope. Node
+                // makes the Buffer's memory uninitialized (it is written before read).
+                let ok = unsafe {
+                    sys::napi_create_buffer(env, READ_CHUNK, &mut data, &mut value) == sys::Status::napi_ok
+                        && sys::napi_create_reference(env, value, 1, &mut buffer) == sys::Status::napi_ok
+                };
+                if !ok || data.is_null() {
+                    return None;
+                }
+                *s = Some(Scratch { buffer, data: data.cast() });
+            }
+            s.as_ref().map(|s| s.data)
+        })
+        .ok()
+        .flatten()
+}
+
+/// Appends the chunk of the read just made, `n` bytes at the start of the scratch
+/// Buffer, to JS's chunk array: the scratch Buffer itself if the read filled it,
+/// else a copy of its size.
+///
+/// # Safety
+/// On the JS thread, inside a handle scope, with `n` bytes of the scratch initialized.
+unsafe fn hand_over(entry: &JsEntry, n: usize) {
+    let env = entry.env;
+    let Ok(Some(chunk)) = SCRATCH.try_with(|s| {
+        let mut s = s.borrow_mut();
+        let scratch = s.as_ref()?;
+        let mut chunk = ptr::null_mut();
+        if n == READ_CHUNK {
+            // SAFETY: the reference was made on this env; after this the Buffer is
+            // JS's alone and the next read makes a new scratch.
+            unsafe {
+                sys::napi_get_reference_value(env, scratch.buffer, &mut chunk);
+                sys::napi_delete_reference(env, scratch.buffer);
+            }
+            *s = None;
+        } else {
+            let mut copy_data = ptr::null_mut();
+            // SAFETY: the scratch's first `n` bytes are initialized (the caller's
+            // contract); the copy is a new Buffer of exactly `n` bytes.
+            unsafe { sys::napi_create_buffer_copy(env, n, scratch.data.cast(), &mut copy_data, &mut chunk) };
+        }
+        (!chunk.is_null()).then_some(chunk)
+    }) else {
+        return;
+    };
+    // SAFETY: the array's reference was made on this env; appending at its length.
+    unsafe {
+        let mut chunks = ptr::null_mut();
+        let mut len = 0u32;
+        sys::napi_get_reference_value(env, entry.chunks, &mut chunks);
+        sys::napi_get_array_length(env, chunks, &mut len);
+        sys::napi_set_element(env, chunks, len, chunk);
+    }
 }
 
 /// Calls JS's drain as an I/O callback: ticks and microtasks run after it.
@@ -266,5 +405,8 @@ pub fn teardown() {
         }
         drop(watcher.poller);
     }
+    // Node frees the references of an env that goes away; the scratch is only
+    // forgotten here, so that nothing uses its memory after.
+    let _ = SCRATCH.try_with(|s| s.borrow_mut().take());
     let _ = ENTRY.try_with(|e| e.borrow_mut().take());
 }

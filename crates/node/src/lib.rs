@@ -58,17 +58,20 @@ pub struct Binding {
 
 #[napi]
 impl Binding {
-    /// `onEvents` is called (with no arguments) whenever a batch is waiting; it should
-    /// call `poll()` until that returns null.
+    /// `onEvents` is called (with no arguments) whenever a batch is waiting; it takes
+    /// it with `pollInto`. `chunks` is the array the chunks the JS thread reads go to
+    /// (Linux), one per `DATA_OWN` `Data` record, in order.
     #[napi(constructor, catch_unwind)]
-    pub fn new(env: Env, on_events: Function<'_, (), ()>) -> Result<Self> {
+    pub fn new(env: Env, on_events: Function<'_, (), ()>, chunks: Array) -> Result<Self> {
         // SAFETY: both handles come from the current call.
         let waker = unsafe { TsfnWaker::create(env.raw(), on_events.raw())? };
         // SAFETY: as above.
         #[cfg(target_os = "linux")]
         unsafe {
-            js_reads::set_drain(env.raw(), on_events.raw())?
+            js_reads::set_drain(env.raw(), on_events.raw(), chunks.raw())?
         };
+        #[cfg(not(target_os = "linux"))]
+        let _ = chunks;
         let reactor_env = Arc::new(ReactorEnv::new(Box::new(waker.clone())));
         thread_env::set(reactor_env.clone());
         let cleanup = (reactor_env.clone(), waker.clone());

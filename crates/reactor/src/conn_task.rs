@@ -30,7 +30,7 @@ use crate::write_bytes::WriteBytes;
 /// Bytes read per syscall at most. One read of this size per readiness event keeps
 /// syscalls per byte low for bulk transfers without a per-socket buffer: reads land
 /// straight in the event batch's data buffer.
-pub(crate) const READ_CHUNK: usize = 64 * 1024;
+pub const READ_CHUNK: usize = 64 * 1024;
 
 /// Reads per wake-up before waiting again (`poll_turn`), so one busy socket cannot
 /// starve the others on the same thread. The JS thread makes as many per socket and

@@ -12,7 +12,9 @@ pub const RECORD_WORDS: usize = 4;
 pub enum EventKind {
     /// The socket is connected. `a`, `b`: unused.
     Connected = 1,
-    /// `a` bytes were read; they follow in the data buffer.
+    /// `a` bytes were read; they follow in the data buffer, unless `b` is
+    /// [`DATA_OWN`]: then the JS thread read them into a Buffer of their own (see
+    /// `js_reads`), and the data buffer has none of them.
     Data = 2,
     /// The peer sent FIN.
     Eof = 3,
@@ -33,6 +35,9 @@ pub enum EventKind {
     /// (Match node:net: 'close' follows the handle's close, not the request for it).
     Closed = 10,
 }
+
+/// `b` of a `Data` record whose bytes are in a chunk of their own, not in the batch.
+pub const DATA_OWN: i32 = 1;
 
 /// Which syscall an `Error` record is about; JS needs it for the error's `syscall`.
 #[repr(i32)]

@@ -9,9 +9,11 @@
 //! How: one epoll instance per JS thread, the [`Poller`], holds the sockets JS reads
 //! (level-triggered, keyed by socket id). The binding watches its descriptor from
 //! Node's own event loop (a libuv poll handle). When it is readable, the binding asks
-//! it which sockets are ([`Poller::ready`]), reads each with [`Env::read_for_js`] into
-//! the same event batch the reactor threads fill, and dispatches that batch at once:
-//! one JS entry for every socket that was ready, as the reactor's batches are.
+//! it which sockets are ([`Poller::ready`]), reads each with [`Env::read_for_js`]
+//! straight into the memory of the Buffer that becomes the `'data'` chunk (no copy
+//! after the kernel's, as node:net's reads), records it in the same event batch the
+//! reactor threads fill (a `DATA_OWN` `Data` record), and dispatches that batch at
+//! once: one JS entry for every socket that was ready, as the reactor's batches are.
 //!
 //! Ownership of reads: a socket is read by the JS thread (`Conn::set_reads_on_js_thread`)
 //! or by its task, never both at once for long, and every read of either happens under
@@ -26,15 +28,14 @@
 //! from the interest list anyway, so an id that comes back after that finds no socket.
 
 use std::io;
+use std::mem::MaybeUninit;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::Ordering;
 
 use crate::conn::Conn;
-use crate::conn_task::READ_CHUNK;
-pub use crate::conn_task::READS_PER_TURN;
+pub use crate::conn_task::{READS_PER_TURN, READ_CHUNK};
 use crate::env::Env;
 use crate::event::{EventKind, Syscall};
-use crate::sink::Notify;
 use crate::sys;
 
 /// Ready sockets taken per `epoll_wait`; more stay ready for the next loop turn.
@@ -56,6 +57,8 @@ pub struct JsRead {
     pub keep_watching: bool,
     /// The read filled what it asked for: the kernel may hold more right now.
     pub full: bool,
+    /// Bytes read into the caller's buffer (a `DATA_OWN` record names them).
+    pub bytes: usize,
 }
 
 impl Poller {
@@ -183,33 +186,36 @@ fn credit(conn: &Conn) -> usize {
 }
 
 impl Env {
-    /// One read of `conn` on the calling JS thread, into the event batch, with no
-    /// wake-up sent (the caller dispatches the batch next): at most READ_CHUNK, under
-    /// the read credit. End of stream and read errors are reported as the task reports
-    /// them, and end the reading for good. `JsRead::full` says a next read may find
-    /// more; the caller makes it after JS has had this one (see `READS_PER_TURN`).
-    pub fn read_for_js(&self, conn: &Conn) -> JsRead {
-        let stopped = JsRead { pushed: false, keep_watching: false, full: false };
+    /// One read of `conn` on the calling JS thread, straight into `buf` (memory of a
+    /// Buffer that becomes the `'data'` chunk: no copy on the way to JS), recorded in
+    /// the event batch as a `DATA_OWN` `Data` record with no wake-up sent (the caller
+    /// hands the chunk over and dispatches the batch next). At most `buf.len()` bytes,
+    /// under the read credit. End of stream and read errors are reported as the task
+    /// reports them, and end the reading for good. `JsRead::full` says a next read may
+    /// find more; the caller makes it after JS has had this one (see `READS_PER_TURN`).
+    pub fn read_for_js(&self, conn: &Conn, buf: &mut [MaybeUninit<u8>]) -> JsRead {
+        let stopped = JsRead { pushed: false, keep_watching: false, full: false, bytes: 0 };
         if !conn.shared.reading.load(Ordering::Acquire) || conn.read_done() {
             return stopped;
         }
-        let want = credit(conn).min(READ_CHUNK);
+        let want = credit(conn).min(buf.len());
         if want == 0 {
             return stopped;
         }
+        let buf = &mut buf[..want];
         let unix = read_kind(conn) == ReadKind::Unix;
         let sink = &self.shared.sink;
         let id = conn.id();
         let mut fds = Vec::new();
         loop {
             let mut got_fds = false;
-            let read = sink.read_into(id, want, &mut fds, Notify::Quiet, |buf, fds| {
+            let read = sink.read_own_quiet(id, &mut fds, |fds| {
                 conn.with_fd(|fd| {
                     let n = if unix {
                         // SAFETY: `with_fd` holds `fd` open, and it is a Unix socket.
-                        unsafe { sys::recv_with_fds(fd, buf, fds) }
+                        unsafe { sys::recv_with_fds(fd, &mut *buf, fds) }
                     } else {
-                        sys::recv(fd, buf)
+                        sys::recv(fd, &mut *buf)
                     };
                     got_fds = !fds.is_empty();
                     n
@@ -219,7 +225,7 @@ impl Env {
                 Ok(0) => {
                     conn.shared.read_done.store(true, Ordering::Release);
                     sink.push_quiet(id, EventKind::Eof, 0, 0);
-                    JsRead { pushed: true, keep_watching: false, full: false }
+                    JsRead { pushed: true, keep_watching: false, full: false, bytes: 0 }
                 }
                 Ok(n) => {
                     conn.shared.inflight.fetch_add(n, Ordering::AcqRel);
@@ -227,14 +233,16 @@ impl Env {
                     // A short read means the kernel buffer is empty for now. (On a
                     // Unix socket a read also stops at a message with descriptors;
                     // level-triggered epoll reports what is left on the next turn.)
-                    JsRead { pushed: true, keep_watching: true, full: n == want }
+                    JsRead { pushed: true, keep_watching: true, full: n == want, bytes: n }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => JsRead { pushed: got_fds, keep_watching: true, full: false },
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    JsRead { pushed: got_fds, keep_watching: true, full: false, bytes: 0 }
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     conn.shared.read_done.store(true, Ordering::Release);
                     sink.push_quiet(id, EventKind::Error, sys::errno_of(&e), Syscall::Read as i32);
-                    JsRead { pushed: true, keep_watching: false, full: false }
+                    JsRead { pushed: true, keep_watching: false, full: false, bytes: 0 }
                 }
             };
         }

@@ -144,6 +144,33 @@ impl EventSink {
         result
     }
 
+    /// `read_into` for the consumer's own thread reading into memory of its own (the
+    /// JS thread, reading straight into a Buffer, see `js_reads`): `read` runs under
+    /// the batch's lock, as in `read_into`, so the bytes keep their place among the
+    /// task's reads when a socket's reads move between threads. What it read gets `Fd`
+    /// records for the descriptors that came with it, then a `Data` record marked
+    /// `DATA_OWN`, with none of its bytes in the batch. No wake-up (`Notify::Quiet`).
+    #[cfg(target_os = "linux")]
+    pub fn read_own_quiet(
+        &self,
+        id: u32,
+        fds: &mut Vec<i32>,
+        read: impl FnOnce(&mut Vec<i32>) -> std::io::Result<usize>,
+    ) -> std::io::Result<usize> {
+        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let result = read(fds);
+        for fd in fds.drain(..) {
+            p.batch.records.extend_from_slice(&[id as i32, EventKind::Fd as i32, fd, 0]);
+            p.fds.push(fd);
+        }
+        if let Ok(n) = result {
+            if n > 0 {
+                p.batch.records.extend_from_slice(&[id as i32, EventKind::Data as i32, n as i32, crate::event::DATA_OWN]);
+            }
+        }
+        result
+    }
+
     /// Adds `Fd` records for descriptors received outside `read_into` (a natively piped
     /// socket's reads); the sink owns them until the batch is taken.
     pub fn push_fds(&self, id: u32, fds: &mut Vec<i32>) {

@@ -38,12 +38,15 @@ struct Harness {
     env: Env,
     waker: Arc<TestWaker>,
     seen: Vec<Event>,
+    /// Chunks the test read on "the JS thread" (`read_for_js`), in order: the bytes
+    /// of `DATA_OWN` records, which are not in the batch.
+    own_chunks: std::collections::VecDeque<Vec<u8>>,
 }
 
 impl Harness {
     fn new() -> Harness {
         let waker = Arc::new(TestWaker::default());
-        Harness { env: Env::new(Box::new(waker.clone())), waker, seen: Vec::new() }
+        Harness { env: Env::new(Box::new(waker.clone())), waker, seen: Vec::new(), own_chunks: Default::default() }
     }
 
     /// Takes whatever batch is pending, decoding it into `seen`.
@@ -52,7 +55,10 @@ impl Harness {
         let mut offset = 0;
         for r in batch.records.chunks(RECORD_WORDS) {
             let mut data = Vec::new();
-            if r[1] == EventKind::Data as i32 {
+            if r[1] == EventKind::Data as i32 && r[3] == rsnet_reactor::DATA_OWN {
+                data = self.own_chunks.pop_front().expect("a chunk for each DATA_OWN record");
+                assert_eq!(data.len(), r[2] as usize);
+            } else if r[1] == EventKind::Data as i32 {
                 data = batch.data[offset..offset + r[2] as usize].to_vec();
                 offset += r[2] as usize;
             }
@@ -523,7 +529,13 @@ fn js_thread_reads_keep_order_across_hand_overs_and_send_no_wake_up() {
                 poller.ready(&mut ids);
                 for &id in &ids {
                     assert_eq!(id, c.id());
-                    let read = h.env.read_for_js(&c);
+                    let mut chunk = vec![std::mem::MaybeUninit::<u8>::uninit(); rsnet_reactor::READ_CHUNK];
+                    let read = h.env.read_for_js(&c, &mut chunk);
+                    // SAFETY: the read initialized its first `read.bytes` bytes.
+                    let bytes = chunk[..read.bytes].iter().map(|b| unsafe { b.assume_init() }).collect();
+                    if read.bytes > 0 {
+                        h.own_chunks.push_back(bytes);
+                    }
                     poller.after_read(&c, read);
                     js_reads += 1;
                 }
