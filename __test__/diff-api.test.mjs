@@ -96,4 +96,6 @@ dt('BlockList and SocketAddress', async (net, ctx) => {
   const sa = new net.SocketAddress({ address: '::1', family: 'ipv6', port: 1234 });
   ctx.rec('o', 'sa', { address: sa.address, family: sa.family, port: sa.port, flowlabel: sa.flowlabel });
   ctx.rec('o', 'sa-bad', ctx.sync(() => new net.SocketAddress({ address: 'x', family: 'nope' })));
+  // Match node:net: both are lazy getters on the exports, loaded on first use.
+  ctx.rec('o', 'getters', ['BlockList', 'SocketAddress'].map((k) => typeof Object.getOwnPropertyDescriptor(net, k).get));
 });
