@@ -17,7 +17,9 @@
 //! copied into a Buffer of its size and the 64 KiB one is kept: node:net shrinks its
 //! buffer in place with realloc, which Node-API cannot; a copy of a short read costs
 //! at most what the copy out of the batch cost every read before (one 64 KiB memcpy
-//! was 14% of a 'data' proxy's CPU). Chunks go to JS in an array it gave the binding
+//! was 14% of a 'data' proxy's CPU). Reads under `OWN_CHUNK_FROM` (4 KiB) go through
+//! the batch instead, as the reactor's reads do: for a few bytes JS's own Buffer
+//! allocation is cheaper than Node-API's. Chunks go to JS in an array it gave the binding
 //! (`src/dispatch.ts`'s OWN_CHUNKS), in the order of their `DATA_OWN` records.
 //!
 //! Teardown (`teardown`, from the env's cleanup hook): the handle is stopped and
@@ -283,10 +285,10 @@ fn read_chunk(entry: &JsEntry, conn: &Conn) -> rsnet_reactor::JsRead {
     // holds its reference, which only this thread drops, and not during the read.
     let buf = unsafe { std::slice::from_raw_parts_mut(data.cast::<std::mem::MaybeUninit<u8>>(), READ_CHUNK) };
     let read = thread_env::with(|e| e.read_for_js(conn, buf)).unwrap_or_default();
-    if read.bytes > 0 {
-        // SAFETY: in a handle scope on the JS thread; the scratch holds `read.bytes`
+    if read.own_bytes > 0 {
+        // SAFETY: in a handle scope on the JS thread; the scratch holds `own_bytes`
         // initialized bytes.
-        unsafe { hand_over(entry, read.bytes) };
+        unsafe { hand_over(entry, read.own_bytes) };
     }
     read
 }

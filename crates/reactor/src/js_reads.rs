@@ -57,8 +57,10 @@ pub struct JsRead {
     pub keep_watching: bool,
     /// The read filled what it asked for: the kernel may hold more right now.
     pub full: bool,
-    /// Bytes read into the caller's buffer (a `DATA_OWN` record names them).
-    pub bytes: usize,
+    /// Bytes read into the caller's buffer that are to become a chunk of their own (a
+    /// `DATA_OWN` record names them); 0 if the read was short enough to be copied into
+    /// the batch instead (`OWN_CHUNK_FROM`).
+    pub own_bytes: usize,
 }
 
 impl Poller {
@@ -185,16 +187,24 @@ fn credit(conn: &Conn) -> usize {
     shared.read_limit.load(Ordering::Relaxed).saturating_sub(shared.inflight.load(Ordering::Acquire))
 }
 
+/// Reads shorter than this are copied into the event batch, and JS copies each out
+/// into a Buffer of its size (two copies of a few bytes, in JS's fast path); longer
+/// ones become a Buffer of their own in the binding (Node-API's Buffer constructor
+/// costs more than those copies for small reads: a 'data' proxy's 64-byte ping-pong
+/// went from 45 to 51 µs of CPU per message when every read took it).
+pub const OWN_CHUNK_FROM: usize = 4 * 1024;
+
 impl Env {
     /// One read of `conn` on the calling JS thread, straight into `buf` (memory of a
     /// Buffer that becomes the `'data'` chunk: no copy on the way to JS), recorded in
-    /// the event batch as a `DATA_OWN` `Data` record with no wake-up sent (the caller
-    /// hands the chunk over and dispatches the batch next). At most `buf.len()` bytes,
+    /// the event batch as a `DATA_OWN` `Data` record, or copied into it if short (see
+    /// `OWN_CHUNK_FROM`), with no wake-up sent (the caller hands the chunk over and
+    /// dispatches the batch next). At most `buf.len()` bytes,
     /// under the read credit. End of stream and read errors are reported as the task
     /// reports them, and end the reading for good. `JsRead::full` says a next read may
     /// find more; the caller makes it after JS has had this one (see `READS_PER_TURN`).
     pub fn read_for_js(&self, conn: &Conn, buf: &mut [MaybeUninit<u8>]) -> JsRead {
-        let stopped = JsRead { pushed: false, keep_watching: false, full: false, bytes: 0 };
+        let stopped = JsRead { pushed: false, keep_watching: false, full: false, own_bytes: 0 };
         if !conn.shared.reading.load(Ordering::Acquire) || conn.read_done() {
             return stopped;
         }
@@ -209,40 +219,40 @@ impl Env {
         let mut fds = Vec::new();
         loop {
             let mut got_fds = false;
-            let read = sink.read_own_quiet(id, &mut fds, |fds| {
+            let read = sink.read_own_quiet(id, &mut *buf, OWN_CHUNK_FROM, &mut fds, |buf, fds| {
                 conn.with_fd(|fd| {
                     let n = if unix {
                         // SAFETY: `with_fd` holds `fd` open, and it is a Unix socket.
-                        unsafe { sys::recv_with_fds(fd, &mut *buf, fds) }
+                        unsafe { sys::recv_with_fds(fd, buf, fds) }
                     } else {
-                        sys::recv(fd, &mut *buf)
+                        sys::recv(fd, buf)
                     };
                     got_fds = !fds.is_empty();
                     n
                 })
             });
             return match read {
-                Ok(0) => {
+                Ok((0, _)) => {
                     conn.shared.read_done.store(true, Ordering::Release);
                     sink.push_quiet(id, EventKind::Eof, 0, 0);
-                    JsRead { pushed: true, keep_watching: false, full: false, bytes: 0 }
+                    JsRead { pushed: true, keep_watching: false, full: false, own_bytes: 0 }
                 }
-                Ok(n) => {
+                Ok((n, own)) => {
                     conn.shared.inflight.fetch_add(n, Ordering::AcqRel);
                     conn.touch();
                     // A short read means the kernel buffer is empty for now. (On a
                     // Unix socket a read also stops at a message with descriptors;
                     // level-triggered epoll reports what is left on the next turn.)
-                    JsRead { pushed: true, keep_watching: true, full: n == want, bytes: n }
+                    JsRead { pushed: true, keep_watching: true, full: n == want, own_bytes: if own { n } else { 0 } }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    JsRead { pushed: got_fds, keep_watching: true, full: false, bytes: 0 }
+                    JsRead { pushed: got_fds, keep_watching: true, full: false, own_bytes: 0 }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     conn.shared.read_done.store(true, Ordering::Release);
                     sink.push_quiet(id, EventKind::Error, sys::errno_of(&e), Syscall::Read as i32);
-                    JsRead { pushed: true, keep_watching: false, full: false, bytes: 0 }
+                    JsRead { pushed: true, keep_watching: false, full: false, own_bytes: 0 }
                 }
             };
         }

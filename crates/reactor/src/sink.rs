@@ -145,30 +145,45 @@ impl EventSink {
     }
 
     /// `read_into` for the consumer's own thread reading into memory of its own (the
-    /// JS thread, reading straight into a Buffer, see `js_reads`): `read` runs under
-    /// the batch's lock, as in `read_into`, so the bytes keep their place among the
-    /// task's reads when a socket's reads move between threads. What it read gets `Fd`
-    /// records for the descriptors that came with it, then a `Data` record marked
-    /// `DATA_OWN`, with none of its bytes in the batch. No wake-up (`Notify::Quiet`).
+    /// JS thread, reading straight into a Buffer, see `js_reads`): `read` fills `buf`
+    /// under the batch's lock, as in `read_into`, so the bytes keep their place among
+    /// the task's reads when a socket's reads move between threads. What it read gets
+    /// `Fd` records for the descriptors that came with it, then a `Data` record: one
+    /// marked `DATA_OWN`, with none of its bytes in the batch, if it read at least
+    /// `own_from` bytes (true is returned with the count); else an ordinary one, its
+    /// bytes copied into the batch. No wake-up (`Notify::Quiet`).
     #[cfg(target_os = "linux")]
     pub fn read_own_quiet(
         &self,
         id: u32,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+        own_from: usize,
         fds: &mut Vec<i32>,
-        read: impl FnOnce(&mut Vec<i32>) -> std::io::Result<usize>,
-    ) -> std::io::Result<usize> {
+        read: impl FnOnce(&mut [std::mem::MaybeUninit<u8>], &mut Vec<i32>) -> std::io::Result<usize>,
+    ) -> std::io::Result<(usize, bool)> {
         let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        let result = read(fds);
+        let result = read(&mut *buf, fds);
         for fd in fds.drain(..) {
             p.batch.records.extend_from_slice(&[id as i32, EventKind::Fd as i32, fd, 0]);
             p.fds.push(fd);
         }
-        if let Ok(n) = result {
-            if n > 0 {
-                p.batch.records.extend_from_slice(&[id as i32, EventKind::Data as i32, n as i32, crate::event::DATA_OWN]);
-            }
+        let n = match result {
+            Ok(n) => n,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            return Ok((0, false));
         }
-        result
+        let own = n >= own_from;
+        if own {
+            p.batch.records.extend_from_slice(&[id as i32, EventKind::Data as i32, n as i32, crate::event::DATA_OWN]);
+        } else {
+            // SAFETY: `read` reported that the kernel initialized the first `n` bytes.
+            let bytes = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), n) };
+            p.batch.data.extend_from_slice(bytes);
+            p.batch.records.extend_from_slice(&[id as i32, EventKind::Data as i32, n as i32, 0]);
+        }
+        Ok((n, own))
     }
 
     /// Adds `Fd` records for descriptors received outside `read_into` (a natively piped

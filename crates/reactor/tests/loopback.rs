@@ -531,9 +531,9 @@ fn js_thread_reads_keep_order_across_hand_overs_and_send_no_wake_up() {
                     assert_eq!(id, c.id());
                     let mut chunk = vec![std::mem::MaybeUninit::<u8>::uninit(); rsnet_reactor::READ_CHUNK];
                     let read = h.env.read_for_js(&c, &mut chunk);
-                    // SAFETY: the read initialized its first `read.bytes` bytes.
-                    let bytes = chunk[..read.bytes].iter().map(|b| unsafe { b.assume_init() }).collect();
-                    if read.bytes > 0 {
+                    // SAFETY: the read initialized its first `own_bytes` bytes.
+                    let bytes = chunk[..read.own_bytes].iter().map(|b| unsafe { b.assume_init() }).collect();
+                    if read.own_bytes > 0 {
                         h.own_chunks.push_back(bytes);
                     }
                     poller.after_read(&c, read);
