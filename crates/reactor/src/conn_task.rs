@@ -22,7 +22,6 @@ use crate::env::{ConnectTarget, EnvShared};
 use crate::event::{EventKind, Syscall};
 use crate::idle::{stamp_word, IdleTimer};
 use crate::runtime::instant_at_ms;
-use crate::sink::Notify;
 use crate::stream::Stream;
 use crate::sys;
 use crate::write_bytes::WriteBytes;
@@ -549,7 +548,7 @@ impl Driver {
             let stream = &d.stream;
             // Descriptors come before the bytes they were sent with (read_into orders
             // the records so).
-            let n = d.env.sink.read_into(id, want, &mut fds, Notify::Wake, |buf, fds| stream.try_read(buf, fds))?;
+            let n = d.env.sink.read_into(id, want, &mut fds, |buf, fds| stream.try_read(buf, fds))?;
             d.conn.shared.inflight.fetch_add(n, Ordering::AcqRel);
             Ok(n)
         });

@@ -61,6 +61,8 @@ pub struct JsRead {
     /// `DATA_OWN` record names them); 0 if the read was short enough to be copied into
     /// the batch instead (`OWN_CHUNK_FROM`).
     pub own_bytes: usize,
+    /// Bytes read, whichever way they go to JS.
+    pub bytes: usize,
 }
 
 impl Poller {
@@ -204,7 +206,7 @@ impl Env {
     /// reports them, and end the reading for good. `JsRead::full` says a next read may
     /// find more; the caller makes it after JS has had this one (see `READS_PER_TURN`).
     pub fn read_for_js(&self, conn: &Conn, buf: &mut [MaybeUninit<u8>]) -> JsRead {
-        let stopped = JsRead { pushed: false, keep_watching: false, full: false, own_bytes: 0 };
+        let stopped = JsRead { pushed: false, keep_watching: false, full: false, own_bytes: 0, bytes: 0 };
         if !conn.shared.reading.load(Ordering::Acquire) || conn.read_done() {
             return stopped;
         }
@@ -235,7 +237,7 @@ impl Env {
                 Ok((0, _)) => {
                     conn.shared.read_done.store(true, Ordering::Release);
                     sink.push_quiet(id, EventKind::Eof, 0, 0);
-                    JsRead { pushed: true, keep_watching: false, full: false, own_bytes: 0 }
+                    JsRead { pushed: true, keep_watching: false, full: false, own_bytes: 0, bytes: 0 }
                 }
                 Ok((n, own)) => {
                     conn.shared.inflight.fetch_add(n, Ordering::AcqRel);
@@ -243,16 +245,16 @@ impl Env {
                     // A short read means the kernel buffer is empty for now. (On a
                     // Unix socket a read also stops at a message with descriptors;
                     // level-triggered epoll reports what is left on the next turn.)
-                    JsRead { pushed: true, keep_watching: true, full: n == want, own_bytes: if own { n } else { 0 } }
+                    JsRead { pushed: true, keep_watching: true, full: n == want, own_bytes: if own { n } else { 0 }, bytes: n }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    JsRead { pushed: got_fds, keep_watching: true, full: false, own_bytes: 0 }
+                    JsRead { pushed: got_fds, keep_watching: true, full: false, own_bytes: 0, bytes: 0 }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     conn.shared.read_done.store(true, Ordering::Release);
                     sink.push_quiet(id, EventKind::Error, sys::errno_of(&e), Syscall::Read as i32);
-                    JsRead { pushed: true, keep_watching: false, full: false, own_bytes: 0 }
+                    JsRead { pushed: true, keep_watching: false, full: false, own_bytes: 0, bytes: 0 }
                 }
             };
         }

@@ -33,13 +33,6 @@ impl Batch {
     }
 }
 
-/// Whether an append wakes the consumer (see `EventSink::read_into`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Notify {
-    Wake,
-    Quiet,
-}
-
 /// The data capacity a fresh batch starts with: four 64 KiB reads.
 const BATCH_DATA_CAPACITY: usize = 256 * 1024;
 
@@ -75,7 +68,7 @@ impl EventSink {
     }
 
     /// `push` from the consumer's own thread, which takes the batch itself next (see
-    /// `read_into`'s `Notify::Quiet`): no wake-up is sent.
+    /// `read_own_quiet`): no wake-up is sent.
     #[cfg(target_os = "linux")]
     pub fn push_quiet(&self, id: u32, kind: EventKind, a: i32, b: i32) {
         self.push_record(id, kind, a, b, false);
@@ -97,17 +90,11 @@ impl EventSink {
     /// for what it read. The batch stays locked during the syscall, which is short
     /// (the socket is known to be readable): at worst the JS thread's `take` waits for it.
     ///
-    /// `Notify::Quiet` is for the consumer's own thread (the JS thread reading a socket
-    /// itself, see `js_reads`), which takes the batch right after: a wake-up would be
-    /// a threadsafe-function call, an eventfd write and a second, empty drain for every
-    /// read. A reactor thread that pushes meanwhile still sends its wake-up, since a
-    /// quiet read leaves `woken` as it was.
     pub fn read_into(
         &self,
         id: u32,
         max: usize,
         fds: &mut Vec<i32>,
-        notify: Notify,
         read: impl FnOnce(&mut [std::mem::MaybeUninit<u8>], &mut Vec<i32>) -> std::io::Result<usize>,
     ) -> std::io::Result<usize> {
         let (result, must_wake) = {
@@ -136,7 +123,7 @@ impl EventSink {
                     pushed = true;
                 }
             }
-            (result, notify == Notify::Wake && pushed && !std::mem::replace(&mut p.woken, true))
+            (result, pushed && !std::mem::replace(&mut p.woken, true))
         };
         if must_wake {
             self.waker.wake();
@@ -151,7 +138,10 @@ impl EventSink {
     /// `Fd` records for the descriptors that came with it, then a `Data` record: one
     /// marked `DATA_OWN`, with none of its bytes in the batch, if it read at least
     /// `own_from` bytes (true is returned with the count); else an ordinary one, its
-    /// bytes copied into the batch. No wake-up (`Notify::Quiet`).
+    /// bytes copied into the batch. No wake-up: the consumer's thread takes the batch
+    /// right after (a wake-up would be a threadsafe-function call, an eventfd write and
+    /// a second, empty drain for every read). A reactor thread that pushes meanwhile
+    /// still sends its own, since this leaves `woken` as it was.
     #[cfg(target_os = "linux")]
     pub fn read_own_quiet(
         &self,
