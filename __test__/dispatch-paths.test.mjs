@@ -1,6 +1,9 @@
 // The ways an event batch reaches JS (src/dispatch.ts): copied into the shared arrays,
 // records shared but the data left in the binding for each chunk to be copied from
-// (DATA_APART), or the records as an array of their own (takeBatch). Ordinary loads take the first two; a batch of more than
+// (DATA_APART), or the records as an array of their own (takeBatch); and on Linux, the
+// chunks the JS thread read of 4 KiB and more, each its own Buffer handed over apart
+// from the batch (DATA_OWN), in order among the others. Ordinary loads take all but
+// the third; a batch of more than
 // 4,096 events, the third. RSNET_DISPATCH_RECORD_WORDS shrinks the shared records
 // array so that every batch of more than a few events takes it, and the same traffic
 // must come through intact either way.
