@@ -41,7 +41,7 @@ import {
   ERR_SOCKET_CONNECTION_TIMEOUT,
 } from './errors';
 import { isIP } from './ip';
-import { pipeSocket, retryNativePipe, stopNativePipe, stopNativePipesInto, isNativelyPiped, nativePipeTarget } from './native_pipe';
+import { pipeSocket, consumeAndRetryNativePipe, stopNativePipe, stopNativePipesInto, isNativelyPiped, nativePipeTarget } from './native_pipe';
 import { normalizeConnectArgs, normalizedArgsSymbol } from './normalize';
 import {
   validateNumber,
@@ -792,9 +792,9 @@ function onData(socket: any, chunk: Buffer): void {
     return;
   }
   if (socket.push(chunk)) {
-    handle.consumed(chunk.length);
-    // A pipe waiting to go native can switch once what was read has gone through.
-    retryNativePipe(socket);
+    // Consumed; and a pipe waiting to go native switches in the same step, once what
+    // was read has gone through.
+    consumeAndRetryNativePipe(socket, handle, chunk.length);
   } else {
     // The stream is full: stop reading until _read() asks again, and hold back the
     // credit for these bytes until then.

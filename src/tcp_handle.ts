@@ -353,9 +353,12 @@ export class TcpHandle {
     return calls.shutdownNow(this.id);
   }
 
-  /** Starts the native pipe into `dest`; false: bytes are still on their way to JS. */
-  pipeTo(dest: TcpHandle): boolean {
-    return calls.pipeTo(this.id, dest.id);
+  /**
+   * Starts the native pipe into `dest`; false: bytes are still on their way to JS.
+   * `consumed` bytes are reported consumed first, in the same step (see native_pipe).
+   */
+  pipeTo(dest: TcpHandle, consumed = 0): boolean {
+    return calls.pipeTo(this.id, dest.id, consumed);
   }
 
   unpipe(): void {

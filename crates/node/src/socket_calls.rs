@@ -193,20 +193,25 @@ fn forget(call: &Call) -> Result<Ret, BadArgument> {
     Ok(Ret::Undefined)
 }
 
-/// `pipeTo(id, destId)`: starts the native pipe from this socket into `dest`
-/// (`src.pipe(dest)`). False if bytes this socket read are still on their way to JS
-/// (try again once they are in), or if either socket is unknown.
+/// `pipeTo(id, destId, consumed)`: reports `consumed` bytes consumed (as `consumed`;
+/// absent reads as 0), then starts the native pipe from this socket into `dest`
+/// (`src.pipe(dest)`), in one step (`Conn::pipe_to_after_consumed`). False if bytes
+/// this socket read are still on their way to JS (try again once they are in), or if
+/// either socket is unknown.
 fn pipe_to(call: &Call) -> Result<Ret, BadArgument> {
     let dest = call.u32(1)?;
+    let consumed = call.u32(2).unwrap_or(0) as usize;
     let started = conn(call, 0, |c| {
         // The reactor reads a native pipe's source: this thread hands its reads back.
         #[cfg(target_os = "linux")]
         if c.reads_on_js_thread() {
             crate::js_reads::release(c);
         }
-        conn_table::with(dest, |d| c.pipe_to(d))
-    })?
-    .flatten();
+        conn_table::with(dest, |d| c.pipe_to_after_consumed(d, consumed)).unwrap_or_else(|| {
+            c.consumed(consumed);
+            false
+        })
+    })?;
     Ok(Ret::Bool(started.unwrap_or(false)))
 }
 

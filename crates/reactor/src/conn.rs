@@ -172,6 +172,15 @@ impl Conn {
         *self.fd_guard() = fd;
     }
 
+    /// Publishes `stream`'s descriptor (`set_fd`) and, on Linux, what kind of socket it
+    /// is, so that the JS thread's first read need not ask the kernel (a getsockopt
+    /// per connection otherwise, see `js_reads`).
+    pub(crate) fn set_stream(&self, stream: &crate::stream::Stream) {
+        self.set_fd(Some(stream.os_handle()));
+        #[cfg(target_os = "linux")]
+        crate::js_reads::note_read_kind(self, stream);
+    }
+
     /// Runs `f` on the open descriptor, or fails with EBADF once the socket is closed
     /// (or not yet connected).
     pub(crate) fn with_fd<T>(&self, f: impl FnOnce(sys::OsHandle) -> io::Result<T>) -> io::Result<T> {

@@ -76,7 +76,7 @@ pub(crate) fn connect_then_serve(conn: Arc<Conn>, env: Arc<EnvShared>, target: C
         let mut idle = IdleTimer::default();
         match Box::pin(connect(&conn, &env, &mut idle, target)).await {
             Some(stream) => {
-                conn.set_fd(Some(stream.os_handle()));
+                conn.set_stream(&stream);
                 conn.touch();
                 env.sink.push(conn.id(), EventKind::Connected, 0, 0);
                 tokio::spawn(serve_after(conn, env, stream, idle));

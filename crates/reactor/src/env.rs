@@ -152,7 +152,7 @@ impl Env {
         let stream = crate::adopt::stream_from_fd(fd)?;
         let id = self.shared.next_id();
         let conn = Conn::new(id, false);
-        conn.set_fd(Some(stream.os_handle()));
+        conn.set_stream(&stream);
         self.shared.insert_conn(conn.clone());
         runtime().spawn(conn_task::serve(conn.clone(), self.shared.clone(), stream));
         Ok(conn)

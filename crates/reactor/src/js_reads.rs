@@ -273,6 +273,18 @@ enum ReadKind {
 }
 
 /// The kind of `conn`'s descriptor, found out with one getsockopt the first time.
+/// Records the kind of `stream` as `conn`'s, when the stream says it.
+pub(crate) fn note_read_kind(conn: &Conn, stream: &crate::stream::Stream) {
+    use crate::stream::Stream;
+    let kind = match stream {
+        Stream::Tcp(_) => ReadKind::Tcp,
+        Stream::Unix(_) => ReadKind::Unix,
+        Stream::Fd(_) => ReadKind::NotASocket,
+        _ => return,
+    };
+    conn.shared.read_kind.store(kind as u8, Ordering::Relaxed);
+}
+
 fn read_kind(conn: &Conn) -> ReadKind {
     let known = match conn.shared.read_kind.load(Ordering::Relaxed) {
         1 => ReadKind::Tcp,

@@ -154,7 +154,7 @@ pub(crate) async fn accept_loop(listener: Arc<Listener>, env: Arc<EnvShared>, mu
                     let conn = Conn::new(id, false);
                     // Published before JS hears of the socket, so options JS applies on
                     // 'connection' (noDelay, keepAlive) reach the fd.
-                    conn.set_fd(Some(stream.os_handle()));
+                    conn.set_stream(&stream);
                     env.insert_conn(conn.clone());
                     env.sink.push(listener.id, EventKind::Accepted, id as i32, 0);
                     tokio::spawn(conn_task::serve(conn, env.clone(), stream));

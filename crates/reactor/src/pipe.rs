@@ -111,7 +111,18 @@ impl Conn {
     /// nothing in flight when JS tried, and the pipe could stay on the stream path for
     /// a whole transfer.)
     pub fn pipe_to(&self, dest: &Arc<Conn>) -> bool {
+        self.pipe_to_after_consumed(dest, 0)
+    }
+
+    /// `consumed(n)` and then `pipe_to(dest)` as one step: the task's reads take the
+    /// same lock, so it cannot read the next chunk between the two (with a pipe wanted
+    /// it reads as soon as nothing is in flight, and the switch then found that chunk
+    /// in flight; under load a whole transfer could pass without one success).
+    pub fn pipe_to_after_consumed(&self, dest: &Arc<Conn>, consumed: usize) -> bool {
         let mut target = self.pipe_guard();
+        if consumed > 0 {
+            self.consumed(consumed);
+        }
         if self.shared.inflight.load(Ordering::Acquire) != 0 {
             self.shared.pipe_wanted.store(true, Ordering::Release);
             return false;
