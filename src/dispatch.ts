@@ -17,8 +17,9 @@ const targets = new Map<number, EventTarget>();
  * overwritten by the next poll. Data that does not fit (bulk reads) stays in the
  * binding, and a batch of more records than fit comes as its own array (takeBatch).
  *
- * Every 'data' chunk is a Buffer of its own, exactly its size, copied out of the batch
- * (Match node:net: each of its reads is its own Buffer). A chunk that is a view into a
+ * Every 'data' chunk is a Buffer of its own, exactly its size: copied out of the batch,
+ * or read straight into it on the JS thread (OWN_CHUNKS, below). Match node:net: each
+ * of its reads is its own Buffer. A chunk that is a view into a
  * batch would keep the whole batch alive for as long as the application keeps the
  * chunk, or a write queued with it (a 'data' echo server's peak RSS was 114-118 MiB
  * against node:net's 86 with views, 86-87 without; 1 connection, 64 KiB writes). A
@@ -26,6 +27,7 @@ const targets = new Map<number, EventTarget>();
  * one ~1.4 µs of copying in cache, more when its fresh memory faults in.
  */
 const SHARED_RECORDS = new Int32Array(sharedRecordWords());
+const SHARED_DATA = Buffer.allocUnsafeSlow(64 * 1024);
 
 /**
  * The chunks the JS thread read itself (Linux: crates/node/src/js_reads.rs), each
@@ -45,7 +47,6 @@ function takeOwnChunk(): Buffer {
   }
   return chunk!;
 }
-const SHARED_DATA = Buffer.allocUnsafeSlow(64 * 1024);
 
 /**
  * 16K words (4,096 events). RSNET_DISPATCH_RECORD_WORDS makes it smaller, for tests:

@@ -74,7 +74,7 @@ export function retryNativePipe(src: any): void {
  * source waits for one. Apart, the reactor could read the source's next chunk between
  * the two (a consumed source with a pipe wanted reads at once), and the switch then
  * found bytes in flight again: on a busy machine a whole 4 MiB transfer could pass
- * without one success (native-pipe tests, 2 of 6 loaded runs).
+ * without one success (native-pipe tests under load: 2 runs of 3).
  */
 export function consumeAndRetryNativePipe(src: any, handle: any, n: number): void {
   // `handle`, not src._handle: the 'data' handler that just ran may have destroyed src.

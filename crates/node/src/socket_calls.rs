@@ -193,8 +193,8 @@ fn forget(call: &Call) -> Result<Ret, BadArgument> {
     Ok(Ret::Undefined)
 }
 
-/// `pipeTo(id, destId, consumed)`: reports `consumed` bytes consumed (as `consumed`;
-/// absent reads as 0), then starts the native pipe from this socket into `dest`
+/// `pipeTo(id, destId, consumed)`: does what `consumed(id, consumed)` does (absent,
+/// it reads as 0), then starts the native pipe from this socket into `dest`
 /// (`src.pipe(dest)`), in one step (`Conn::pipe_to_after_consumed`). False if bytes
 /// this socket read are still on their way to JS (try again once they are in), or if
 /// either socket is unknown.

@@ -201,8 +201,7 @@ impl Env {
     /// Buffer that becomes the `'data'` chunk: no copy on the way to JS), recorded in
     /// the event batch as a `DATA_OWN` `Data` record, or copied into it if short (see
     /// `OWN_CHUNK_FROM`), with no wake-up sent (the caller hands the chunk over and
-    /// dispatches the batch next). At most `buf.len()` bytes,
-    /// under the read credit. End of stream and read errors are reported as the task
+    /// dispatches the batch next). At most `buf.len()` bytes, under the read credit. End of stream and read errors are reported as the task
     /// reports them, and end the reading for good. `JsRead::full` says a next read may
     /// find more; the caller makes it after JS has had this one (see `READS_PER_TURN`).
     pub fn read_for_js(&self, conn: &Conn, buf: &mut [MaybeUninit<u8>]) -> JsRead {
@@ -272,7 +271,6 @@ enum ReadKind {
     NotASocket = 3,
 }
 
-/// The kind of `conn`'s descriptor, found out with one getsockopt the first time.
 /// Records the kind of `stream` as `conn`'s, when the stream says it.
 pub(crate) fn note_read_kind(conn: &Conn, stream: &crate::stream::Stream) {
     use crate::stream::Stream;
@@ -285,6 +283,8 @@ pub(crate) fn note_read_kind(conn: &Conn, stream: &crate::stream::Stream) {
     conn.shared.read_kind.store(kind as u8, Ordering::Relaxed);
 }
 
+/// The kind of `conn`'s descriptor: as recorded with its stream, else found out with
+/// one getsockopt the first time.
 fn read_kind(conn: &Conn) -> ReadKind {
     let known = match conn.shared.read_kind.load(Ordering::Relaxed) {
         1 => ReadKind::Tcp,

@@ -48,6 +48,19 @@ struct Pending {
     fds: Vec<i32>,
 }
 
+impl Pending {
+    /// `Fd` records for `fds` (emptied), which the sink owns until the batch is taken.
+    /// Returns whether there were any.
+    fn add_fds(&mut self, id: u32, fds: &mut Vec<i32>) -> bool {
+        let any = !fds.is_empty();
+        for fd in fds.drain(..) {
+            self.batch.records.extend_from_slice(&[id as i32, EventKind::Fd as i32, fd, 0]);
+            self.fds.push(fd);
+        }
+        any
+    }
+}
+
 pub struct EventSink {
     pending: Mutex<Pending>,
     waker: Box<dyn Wake>,
@@ -89,7 +102,6 @@ impl EventSink {
     /// for received descriptors; their `Fd` records and then one `Data` record are added
     /// for what it read. The batch stays locked during the syscall, which is short
     /// (the socket is known to be readable): at worst the JS thread's `take` waits for it.
-    ///
     pub fn read_into(
         &self,
         id: u32,
@@ -108,12 +120,7 @@ impl EventSink {
             }
             let start = data.len();
             let result = read(&mut data.spare_capacity_mut()[..max], fds);
-            let mut pushed = false;
-            for fd in fds.drain(..) {
-                p.batch.records.extend_from_slice(&[id as i32, EventKind::Fd as i32, fd, 0]);
-                p.fds.push(fd);
-                pushed = true;
-            }
+            let mut pushed = p.add_fds(id, fds);
             if let Ok(n) = result {
                 if n > 0 {
                     // SAFETY: `read` reported that the kernel initialized `n` bytes
@@ -153,14 +160,8 @@ impl EventSink {
     ) -> std::io::Result<(usize, bool)> {
         let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         let result = read(&mut *buf, fds);
-        for fd in fds.drain(..) {
-            p.batch.records.extend_from_slice(&[id as i32, EventKind::Fd as i32, fd, 0]);
-            p.fds.push(fd);
-        }
-        let n = match result {
-            Ok(n) => n,
-            Err(e) => return Err(e),
-        };
+        p.add_fds(id, fds);
+        let n = result?;
         if n == 0 {
             return Ok((0, false));
         }
@@ -184,10 +185,7 @@ impl EventSink {
         }
         let must_wake = {
             let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-            for fd in fds.drain(..) {
-                p.batch.records.extend_from_slice(&[id as i32, EventKind::Fd as i32, fd, 0]);
-                p.fds.push(fd);
-            }
+            p.add_fds(id, fds);
             !std::mem::replace(&mut p.woken, true)
         };
         if must_wake {
