@@ -79,7 +79,7 @@ pub(crate) struct Shared {
     pub piped_in: AtomicU64,
     pub piped_out: AtomicU64,
     /// The JS thread reads this socket itself (`js_reads`); the task does not read it,
-    /// and watches it for writability only.
+    /// and watches it for writability only while its writes wait.
     pub js_reads: AtomicBool,
     /// End of stream or a read error was reported: nobody reads this socket again.
     pub read_done: AtomicBool,
@@ -436,7 +436,7 @@ impl Conn {
     }
 
     /// Hands the reads of this socket to the JS thread (`on`) or back to the task.
-    /// The task is woken to change its registration (writability only while JS reads).
+    /// The task is woken to change its registration (out of its epoll set while JS reads, but for writes that wait).
     /// Bytes stay in order across the switch: every read of either thread happens
     /// under the event sink's lock and appends its `Data` record there, so records
     /// follow the order of the reads.

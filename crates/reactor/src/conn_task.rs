@@ -344,6 +344,8 @@ impl Driver {
                 && !self.pipe_full();
             self.release_empty_write_queue();
             let want_write = self.has_queued_writes() && !state.write_failed;
+            #[cfg(target_os = "linux")]
+            self.watch_writes(want_write);
             let timed = self.arm_timer();
             match poll_fn(|cx| self.poll_turn(cx, want_read, want_write, timed)).await {
                 Turn::Ready(ready) => {
@@ -385,6 +387,19 @@ impl Driver {
                     Stream::Gone
                 }
             };
+        }
+    }
+
+    /// A socket the JS thread reads is in this thread's epoll set only while writes
+    /// wait (see `stream::WriteWatch`).
+    #[cfg(target_os = "linux")]
+    fn watch_writes(&mut self, want: bool) {
+        if let Err(e) = self.stream.watch_writes(want) {
+            // As in `follow_read_owner`: tokio closed the descriptor on the failure.
+            self.conn.set_fd(None);
+            self.conn.shared.read_done.store(true, Ordering::Release);
+            self.env.sink.push(self.conn.id(), EventKind::Error, sys::errno_of(&e), Syscall::Read as i32);
+            self.stream = Stream::Gone;
         }
     }
 
