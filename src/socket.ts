@@ -804,6 +804,7 @@ function onData(socket: any, chunk: Buffer): void {
 }
 
 function onEof(socket: any): void {
+  socket._handle.readEnded();
   // Match node:net: push EOF, then read(0) so 'end' follows once the buffer drains.
   socket.push(null);
   socket.read(0);
@@ -850,6 +851,7 @@ function afterConnect(socket: any): void {
   if (socket.destroyed) return;
   clearAttemptTimer(socket);
   socket.connecting = false;
+  socket._handle.connected();
   socket._sockname = null;
   socket[kConnectRequest] = null;
   if (socket[kSetNoDelay]) socket._handle.setNoDelay(true);
@@ -931,7 +933,7 @@ proto.connect = function connect(this: any, ...args: any[]) {
     validateString(path, 'options.path');
     this[kConnectRequest] = { address: path, port: undefined, addressType: undefined } as any;
     this.emit('connectionAttempt', path, undefined, undefined);
-    this._handle.attach(binding.connectUnix(path));
+    this._handle.attach(binding.connectUnix(path), true);
   } else {
     lookupAndConnect(this, options);
   }
@@ -1065,7 +1067,7 @@ function connectNextAddress(self: any, req: ConnectRequest): void {
   self[kConnectRequest] = req;
   self.emit('connectionAttempt', address, req.port, family);
   self.autoSelectFamilyAttemptedAddresses.push(`${address}:${req.port}`);
-  self._handle.attach(binding.connectTcp(address, req.port, req.localAddress ?? null, req.localPort || null));
+  self._handle.attach(binding.connectTcp(address, req.port, req.localAddress ?? null, req.localPort || null), true);
   // Happy eyeballs: every attempt but the last gets a deadline, after which the next
   // address is tried (Match node:net: 'connectionAttemptTimeout', an ETIMEDOUT error
   // kept for the AggregateError).
@@ -1120,7 +1122,7 @@ function internalConnect(
   }
   self[kConnectRequest] = { address, port, addressType, localAddress, localPort } as ConnectRequest;
   self.emit('connectionAttempt', address, port, addressType);
-  self._handle.attach(binding.connectTcp(address, port, localAddress ?? null, localPort || null));
+  self._handle.attach(binding.connectTcp(address, port, localAddress ?? null, localPort || null), true);
 }
 
 /** Wraps an accepted reactor socket (by id) for a server's 'connection'. */

@@ -40,6 +40,12 @@ const RELEASED = 1 << 11;
 const HOLDS_REF = 1 << 12;
 /** A native pipe from this socket waits to start (native_pipe.ts): the reactor reads it. */
 const WANTS_NATIVE_PIPE = 1 << 13;
+/** Reading in libuv's sense: readStart() until readStop() or the end of the stream. */
+const READ_ACTIVE = 1 << 14;
+/** A connect is in flight (libuv's connect request). */
+const CONNECTING = 1 << 15;
+/** close() has finished: the handle keeps nothing alive any more. */
+const CLOSE_DONE = 1 << 16;
 
 export class TcpHandle {
   /** The reactor's socket id, once connecting or accepted; NO_ID before. */
@@ -65,8 +71,8 @@ export class TcpHandle {
   declare wantsNativePipe: boolean;
   /** Bytes pushed to the stream while it was full, reported consumed on `_read()`. */
   unacked = 0;
-  /** Write and shutdown callbacks waiting for the reactor (one of each at most). */
-  writeCallback: ((err?: Error | null) => void) | null = null;
+  /** The write and shutdown callbacks waiting for the reactor (see the accessors). */
+  private pendingWrite: ((err?: Error | null) => void) | null = null;
   /**
    * The Buffer(s) of the write the reactor has queued: it writes from their memory, not
    * a copy, so they are kept until its WriteDone (or for as long as this handle lives,
@@ -74,7 +80,7 @@ export class TcpHandle {
    * caller's buffers the same way.
    */
   writeHold: Buffer | Buffer[] | null = null;
-  shutdownCallback: ((errno: number) => void) | null = null;
+  private pendingShutdown: ((errno: number) => void) | null = null;
   /** Bytes delivered to JS. */
   ownBytesRead = 0;
   /** Bytes handed to the kernel or to the reactor's queue by JS. */
@@ -101,6 +107,29 @@ export class TcpHandle {
 
   private set(flag: number, on: boolean): void {
     this.flags = on ? this.flags | flag : this.flags & ~flag;
+  }
+
+  /**
+   * The callback of the write the reactor has queued (one at a time): like libuv's
+   * write request, it keeps the process alive until it runs, ref'd or not.
+   */
+  get writeCallback(): ((err?: Error | null) => void) | null {
+    return this.pendingWrite;
+  }
+
+  set writeCallback(cb: ((err?: Error | null) => void) | null) {
+    this.pendingWrite = cb;
+    this.updateLiveness();
+  }
+
+  /** The callback of a shutdown waiting for the reactor: a request, as a write's. */
+  get shutdownCallback(): ((errno: number) => void) | null {
+    return this.pendingShutdown;
+  }
+
+  set shutdownCallback(cb: ((errno: number) => void) | null) {
+    this.pendingShutdown = cb;
+    this.updateLiveness();
   }
 
   get kind(): 'tcp' | 'pipe' {
@@ -160,12 +189,15 @@ export class TcpHandle {
     this.flags |= RELEASED;
   }
 
-  attach(id: number): void {
+  /**
+   * The reactor's socket `id` is this handle's from now on; `connecting` if a connect
+   * to it is in flight (until `connected()`, or until the handle closes).
+   */
+  attach(id: number, connecting = false): void {
     this.id = id;
     if (this.owner) register(id, this.owner);
-    // Match node:net: a handle keeps the process alive once it is doing something
-    // (connecting or connected); while the host is being looked up, the lookup does.
-    if (this.has(REFED) && !this.has(CLOSED)) this.holdRef();
+    if (connecting) this.flags |= CONNECTING;
+    this.updateLiveness();
     if (this.has(NO_DELAY_SET)) rare.socketSetNoDelay(id, this.has(NO_DELAY_ON));
     if (this.keepAlive !== null) rare.socketSetKeepAlive(id, this.keepAlive[0], this.keepAlive[1]);
     if (this.timeoutMs > 0) {
@@ -177,14 +209,28 @@ export class TcpHandle {
     if (this.has(FLOWING)) calls.setFlowing(id, true);
   }
 
+  /** The connect in flight succeeded. */
+  connected(): void {
+    this.flags &= ~CONNECTING;
+    this.updateLiveness();
+  }
+
+  /** The stream ended (EOF): libuv stops reading there, and the handle is idle. */
+  readEnded(): void {
+    this.flags &= ~READ_ACTIVE;
+    this.updateLiveness();
+  }
+
   /**
    * Closes the native socket; `onClosed` runs once its descriptor is really closed
    * (Match node:net: 'close' is emitted from the handle's close callback). Until then
-   * the handle keeps the process alive, and descriptors still arriving are closed.
+   * the handle keeps the process alive, ref'd or not (Match libuv: a closing handle
+   * does), and descriptors still arriving are closed.
    */
   close(reset: boolean, onClosed?: () => void): void {
     if (this.has(CLOSED)) return;
     this.flags |= CLOSED;
+    this.updateLiveness();
     const id = this.id;
     if (id === NO_ID || this.has(NATIVE_GONE)) {
       if (id !== NO_ID) {
@@ -192,8 +238,10 @@ export class TcpHandle {
         this.release();
         calls.forget(id);
       }
-      this.releaseRef();
-      if (onClosed) setImmediate(onClosed);
+      setImmediate(() => {
+        this.closeDone();
+        if (onClosed) onClosed();
+      });
       return;
     }
     register(id, {
@@ -203,7 +251,7 @@ export class TcpHandle {
           // A later turn, as libuv's close callbacks: what destroy() queued with
           // process.nextTick ('error') comes first even when the reactor was quicker.
           setImmediate(() => {
-            this.releaseRef();
+            this.closeDone();
             if (onClosed) onClosed();
           });
         } else if (kind === EV_FD) {
@@ -216,26 +264,48 @@ export class TcpHandle {
     else calls.close(id);
   }
 
-  private holdRef(): void {
-    if (this.has(HOLDS_REF)) return;
-    this.flags |= HOLDS_REF;
-    countRef();
+  private closeDone(): void {
+    this.flags |= CLOSE_DONE;
+    this.updateLiveness();
   }
 
-  private releaseRef(): void {
-    if (!this.has(HOLDS_REF)) return;
-    this.flags &= ~HOLDS_REF;
-    uncountRef();
+  /**
+   * Whether this handle keeps the process alive now. Match libuv (uv__loop_alive): a
+   * handle does while it is ref'd and active, which for a stream is reading (from
+   * readStart() to readStop() or the end of the stream); a request in flight (a
+   * connect, a queued write, a shutdown) does whether the handle is ref'd or not, and
+   * so does a closing handle. A socket's timeout does not: node:net's timer is unref'd.
+   * So an open socket that is paused with its buffer full, or that has read its peer's
+   * end and stays half-open, lets the process exit, as it does on node:net.
+   */
+  private keepsAlive(): boolean {
+    if (this.has(CLOSE_DONE)) return false;
+    if (this.has(CLOSED)) return true;
+    if (this.id === NO_ID) return false;
+    if (this.has(CONNECTING) || this.pendingWrite !== null || this.pendingShutdown !== null) return true;
+    return this.has(REFED) && this.has(READ_ACTIVE);
+  }
+
+  /** Counts this handle among those keeping the process alive, or not, as it now should. */
+  private updateLiveness(): void {
+    if (this.keepsAlive()) {
+      if (this.has(HOLDS_REF)) return;
+      this.flags |= HOLDS_REF;
+      countRef();
+    } else if (this.has(HOLDS_REF)) {
+      this.flags &= ~HOLDS_REF;
+      uncountRef();
+    }
   }
 
   ref(): void {
     this.flags |= REFED;
-    if (!this.has(CLOSED) && this.id !== NO_ID) this.holdRef();
+    this.updateLiveness();
   }
 
   unref(): void {
     this.flags &= ~REFED;
-    this.releaseRef();
+    this.updateLiveness();
   }
 
   hasRef(): boolean {
@@ -243,7 +313,8 @@ export class TcpHandle {
   }
 
   readStart(): void {
-    this.flags |= READING;
+    this.flags |= READING | READ_ACTIVE;
+    this.updateLiveness();
     if (this.id !== NO_ID) calls.readStart(this.id, this.has(WANTS_NATIVE_PIPE));
   }
 
@@ -253,14 +324,16 @@ export class TcpHandle {
    * socketForAccepted).
    */
   startReadingAfterDispatch(): void {
-    this.flags |= READING;
+    this.flags |= READING | READ_ACTIVE;
+    this.updateLiveness();
     queueMicrotask(() => {
       if (this.has(READING) && !this.has(CLOSED) && this.id !== NO_ID) calls.readStart(this.id, this.has(WANTS_NATIVE_PIPE));
     });
   }
 
   readStop(): void {
-    this.flags &= ~READING;
+    this.flags &= ~(READING | READ_ACTIVE);
+    this.updateLiveness();
     if (this.id !== NO_ID) calls.readStop(this.id);
   }
 
