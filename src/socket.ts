@@ -320,7 +320,8 @@ proto.setNoDelay = function setNoDelay(this: any, enable?: any) {
     this[kSetNoDelay] = enable;
     return this;
   }
-  if (enable !== this[kSetNoDelay]) {
+  // Match node:net: a handle passed in (`new Socket({ handle })`) may have no setNoDelay.
+  if (this._handle.setNoDelay && enable !== this[kSetNoDelay]) {
     this[kSetNoDelay] = enable;
     this._handle.setNoDelay(enable);
   }
@@ -335,6 +336,8 @@ proto.setKeepAlive = function setKeepAlive(this: any, enable?: any, initialDelay
     this[kSetKeepAliveInitialDelay] = initialDelay;
     return this;
   }
+  // Match node:net: likewise for setKeepAlive.
+  if (!this._handle.setKeepAlive) return this;
   if (enable !== this[kSetKeepAlive] || (enable && this[kSetKeepAliveInitialDelay] !== initialDelay)) {
     this[kSetKeepAlive] = enable;
     this[kSetKeepAliveInitialDelay] = initialDelay;
@@ -422,7 +425,9 @@ proto._read = function _read(this: any, n: number) {
     handle.unacked = 0;
   }
   if (!handle.reading) {
-    if (!handle.canRead) {
+    // Match node:net: a handle given to the constructor that is not rsnet's (a test
+    // double, say) is only asked to readStart().
+    if (handle.canRead === false) {
       this.destroy(errnoException(ENOTCONN, 'read'));
       return;
     }
@@ -558,8 +563,10 @@ function emitCloseNT(socket: any): void {
 }
 
 proto._final = function _final(this: any, cb: (err?: Error | null) => void) {
-  // Match node:net: end() before the connection is up waits for it.
-  if (this.pending) {
+  // Match node:net: end() before the connection is up waits for it. Node 22 and later
+  // wait only for a connect under way: a socket that never connects finishes at once
+  // (Node 20 waited on 'connect' forever, and end()'s callback never ran).
+  if (NODE_MAJOR >= 22 ? this.connecting : this.pending) {
     this.once('connect', () => this._final(cb));
     return;
   }
@@ -993,7 +1000,9 @@ function lookupAndConnect(self: any, options: any): void {
     if (!self.connecting) return;
     if (err) {
       process.nextTick(connectErrorNT, self, err);
-    } else if (!isIP(ip)) {
+    } else if (typeof ip !== 'string' || !isIP(ip)) {
+      // Match node:net (22 and later; Node 20 aborts on it): a lookup that answers
+      // with something other than a string, an array say, which isIP() would coerce.
       process.nextTick(connectErrorNT, self, new ERR_INVALID_IP_ADDRESS(ip));
     } else if (addressType !== 4 && addressType !== 6) {
       process.nextTick(connectErrorNT, self, new ERR_INVALID_ADDRESS_FAMILY(addressType, options.host, options.port));

@@ -49,6 +49,23 @@ async function client(onPeer, opts = {}, peerOpts = {}) {
   return c;
 }
 
+/**
+ * An unref'd `server` with one connection from a node:net client, which stays ref'd
+ * until the server has it: a connection waiting in an unref'd server's backlog keeps
+ * no process alive (on node:net either), and rsnet accepts on its reactor thread.
+ */
+function acceptedBy(server) {
+  server.listen(0, '127.0.0.1', () => {
+    server.unref();
+    const c = peerNet.connect(server.address().port, '127.0.0.1');
+    c.on('error', () => {});
+    server.on('connection', () => {
+      c.unref();
+      settled('accepted');
+    });
+  });
+}
+
 const scenarios = {
   // Reading: connected and flowing, the peer silent.
   async 'flowing'() {
@@ -160,26 +177,11 @@ const scenarios = {
   },
   // An accepted socket, reading, of an unref'd server.
   async 'accepted-reading'() {
-    const server = net.createServer((s) => {
-      s.on('data', () => {});
-      settled('accepted');
-    });
-    server.listen(0, '127.0.0.1', () => {
-      server.unref();
-      const c = peerNet.connect(server.address().port, '127.0.0.1');
-      c.unref();
-      c.on('error', () => {});
-    });
+    acceptedBy(net.createServer((s) => s.on('data', () => {})));
   },
   // An accepted socket paused at once (pauseOnConnect): not reading.
   async 'accepted-paused-on-connect'() {
-    const server = net.createServer({ pauseOnConnect: true }, () => settled('accepted'));
-    server.listen(0, '127.0.0.1', () => {
-      server.unref();
-      const c = peerNet.connect(server.address().port, '127.0.0.1');
-      c.unref();
-      c.on('error', () => {});
-    });
+    acceptedBy(net.createServer({ pauseOnConnect: true }));
   },
 };
 
