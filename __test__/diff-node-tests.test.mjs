@@ -76,3 +76,61 @@ if (NODE_MAJOR >= 22) {
     t.is(err.message, "Invalid IP address: [ '127.0.0.1' ]");
   });
 }
+
+// test-net-autoselectfamily-attempt-timeout-default-value, -cli-option and
+// -commandline-option: the defaults of the running Node (250 ms, 500 from Node 26), and
+// Node's options that change them, on the command line or in NODE_OPTIONS.
+test('autoSelectFamily defaults follow Node and its command-line options', async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const { RSNET_PATH } = await import('./helpers/impl.mjs');
+  const probe = (mod) => `const n = require(${JSON.stringify(mod)}); process.stdout.write(JSON.stringify([n.getDefaultAutoSelectFamily(), n.getDefaultAutoSelectFamilyAttemptTimeout()]))`;
+  const cases = [
+    { flags: [] },
+    { flags: ['--network-family-autoselection-attempt-timeout=123'] },
+    { flags: ['--network-family-autoselection-attempt-timeout', '5'] },
+    { flags: ['--no-network-family-autoselection'] },
+    { flags: ['--no-network-family-autoselection', '--network-family-autoselection'] },
+    { nodeOptions: '--no-network-family-autoselection --network-family-autoselection-attempt-timeout=77' },
+    { nodeOptions: '--network-family-autoselection-attempt-timeout=77', flags: ['--network-family-autoselection-attempt-timeout=88'] },
+  ];
+  for (const { flags = [], nodeOptions } of cases) {
+    const env = { ...process.env, NODE_OPTIONS: nodeOptions ?? '' };
+    const run = (mod) => JSON.parse(execFileSync(process.execPath, [...flags, '-e', probe(mod)], { env, encoding: 'utf8' }));
+    t.deepEqual(run(RSNET_PATH), run('node:net'), `flags ${flags.join(' ')}, NODE_OPTIONS ${nodeOptions ?? ''}`);
+  }
+});
+
+// test-net-pipe-with-long-path: a Unix socket path longer than sun_path. Node 20 and 22
+// cut it to fit (listen binds the shortened path, connect reaches it); Node 24 and
+// later refuse it with EINVAL, in listen and in connect.
+test('a Unix socket path too long for sun_path', async (t) => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dirs = [];
+  const scenario = async (net, ctx) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rsnet-long-'));
+    dirs.push(dir);
+    const long = path.join(dir, `${'x'.repeat(300)}.sock`);
+    ctx.strings.set(dir, '<dir>');
+    const server = net.createServer((s) => s.end('hi'));
+    const listened = await new Promise((resolve) => {
+      server.on('listening', () => resolve(true));
+      server.on('error', (e) => {
+        ctx.rec('server', 'error', e.code, e.syscall);
+        resolve(false);
+      });
+      server.listen(long);
+    });
+    ctx.rec('dir', 'entries', fs.readdirSync(dir).map((name) => name.length));
+    const client = net.connect(long);
+    await new Promise((resolve) => {
+      client.on('error', (e) => ctx.rec('client', 'error', e.code, e.syscall));
+      client.on('data', (d) => ctx.rec('client', 'data', String(d)));
+      client.on('close', resolve);
+    });
+    if (listened) await new Promise((resolve) => server.close(resolve));
+  };
+  await differential(t, 'a Unix socket path too long for sun_path', scenario);
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});

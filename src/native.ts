@@ -117,6 +117,9 @@ const binding = loadBinding();
 // (padded to the whole sun_path on Node 20, not from Node 22 on), so rsnet and node:net
 // processes meet on the same names.
 binding.setAbstractNamePadding(NODE_MAJOR < 22);
+// Match node:net: a Unix socket path too long for sun_path is cut to fit it on Node 20
+// and 22, and refused with EINVAL from Node 24 on.
+binding.setLongPathTruncation(NODE_MAJOR < 24);
 
 export const { Binding, ServerHandle } = binding;
 

@@ -53,6 +53,7 @@ import {
   getTimerDuration,
 } from './validate';
 
+import { defaultAutoSelectFamily, defaultAutoSelectFamilyAttemptTimeout } from './node_options';
 import { ENOTCONN, EPIPE, EBADF, ETIMEDOUT, O_RDONLY, O_WRONLY, DEFAULT_IPV4_ADDR, DEFAULT_IPV6_ADDR, NODE_MAJOR } from './constants';
 
 /** A Buffer written with `write(data, fd)` carries the descriptor to pass here. */
@@ -91,8 +92,8 @@ interface ConnectRequest {
   };
 }
 
-let autoSelectFamilyDefault = true;
-let autoSelectFamilyAttemptTimeoutDefault = 250;
+let autoSelectFamilyDefault = defaultAutoSelectFamily();
+let autoSelectFamilyAttemptTimeoutDefault = defaultAutoSelectFamilyAttemptTimeout();
 
 export function getDefaultAutoSelectFamily(): boolean {
   return autoSelectFamilyDefault;

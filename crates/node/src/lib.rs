@@ -230,6 +230,13 @@ pub fn set_abstract_name_padding(pad: bool) {
     rsnet_reactor::set_abstract_name_padding(pad);
 }
 
+/// Whether a Unix socket path too long for `sun_path` is cut to fit, as the running
+/// Node's libuv does (Node 20 and 22), or refused with EINVAL (Node 24 on).
+#[napi(js_name = "setLongPathTruncation", catch_unwind)]
+pub fn set_long_path_truncation(truncate: bool) {
+    rsnet_reactor::set_long_path_truncation(truncate);
+}
+
 /// Sets the number of reactor I/O threads; only before the first socket. Returns
 /// whether it took effect.
 #[napi(js_name = "setIoThreads", catch_unwind)]

@@ -324,23 +324,48 @@ pub fn set_abstract_name_padding(pad: bool) {
     PAD_ABSTRACT_NAMES.store(pad, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// Whether a path too long for `sun_path` is cut to fit (see `unix_sockaddr`). Match
+/// node:net: the libuv of Node 20 and 22 keeps the first 108 bytes, the whole
+/// `sun_path` with no NUL, so listen() binds, and connect() reaches, the shortened
+/// path; Node 24 and later ask libuv not to cut (UV_PIPE_NO_TRUNCATE) and get EINVAL.
+/// The JS side sets this for the Node it runs on.
+static TRUNCATE_LONG_PATHS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_long_path_truncation(truncate: bool) {
+    TRUNCATE_LONG_PATHS.store(truncate, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// The address of a Unix socket path. Match node:net (libuv): a Linux abstract name (a
 /// leading NUL) is used either with the whole `sun_path` as its length, the name padded
 /// with NULs (Node 20), or with its own length (Node 22 on), so that rsnet and node:net
 /// processes reach each other by the same name.
 pub fn unix_sockaddr(path: &str) -> io::Result<socket2::SockAddr> {
+    let bytes = path.as_bytes();
+    // SAFETY: sockaddr_un is plain data, valid zeroed.
+    let un: libc::sockaddr_un = unsafe { std::mem::zeroed() };
     if !path.starts_with('\0') {
-        return socket2::SockAddr::unix(path);
+        if bytes.len() < un.sun_path.len() {
+            return socket2::SockAddr::unix(path);
+        }
+        if !TRUNCATE_LONG_PATHS.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(einval());
+        }
+        // Cut to the whole sun_path (at a byte, as libuv does, even inside a UTF-8
+        // sequence), with no NUL: the address length says where it ends.
+        return whole_sun_path(un, &bytes[..un.sun_path.len()]);
     }
     if !PAD_ABSTRACT_NAMES.load(std::sync::atomic::Ordering::Relaxed) {
         return socket2::SockAddr::unix(path);
     }
-    // SAFETY: sockaddr_un is plain data, valid zeroed.
-    let mut un: libc::sockaddr_un = unsafe { std::mem::zeroed() };
-    let bytes = path.as_bytes();
     if bytes.len() > un.sun_path.len() {
         return Err(io::Error::from_raw_os_error(libc::ENAMETOOLONG));
     }
+    whole_sun_path(un, bytes)
+}
+
+/// A Unix address of `bytes` in a zeroed `sun_path`, its length the whole structure's:
+/// a padded abstract name, or a path cut to fill `sun_path`. `bytes` must fit.
+fn whole_sun_path(mut un: libc::sockaddr_un, bytes: &[u8]) -> io::Result<socket2::SockAddr> {
     un.sun_family = libc::AF_UNIX as libc::sa_family_t;
     for (dst, src) in un.sun_path.iter_mut().zip(bytes) {
         *dst = *src as libc::c_char;

@@ -327,3 +327,6 @@ pub fn access_mode(_fd: i32) -> i32 {
 
 /// No abstract names on Windows.
 pub fn set_abstract_name_padding(_pad: bool) {}
+
+/// Named pipes have no `sun_path` to fit.
+pub fn set_long_path_truncation(_truncate: bool) {}
