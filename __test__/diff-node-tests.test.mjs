@@ -134,3 +134,72 @@ test('a Unix socket path too long for sun_path', async (t) => {
   await differential(t, 'a Unix socket path too long for sun_path', scenario);
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
+
+// test-net-blocklist and test-net-server-blocklist: the blockList option (Node 22 and
+// later; Node 20 ignores it, and so does rsnet there).
+dt('connect() with a blockList', async (net, ctx) => {
+  const blockList = new net.BlockList();
+  blockList.addAddress('127.0.0.2');
+  blockList.addAddress('127.0.0.3');
+  // A lookup that answers on a later turn, so that every event comes after the
+  // listeners are on.
+  const later = (...answer) => (_host, _options, callback) => setImmediate(() => callback(null, ...answer));
+  const server = ctx.nodeNet.createServer((s) => s.end());
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  const clean = (text) => text.split(String(port)).join('<port>');
+  try {
+    ctx.rec('bad option', 'throws', (() => {
+      try {
+        new net.Socket({ blockList: 1 });
+        return 'no';
+      } catch (e) {
+        return [e.code, e.message];
+      }
+    })());
+    const attempts = [
+      ['literal', { host: '127.0.0.2' }],
+      ['lookup', { host: 'h.test', autoSelectFamily: false, lookup: later('127.0.0.2', 4) }],
+      ['all blocked', { host: 'h.test', autoSelectFamily: true, lookup: later([{ address: '127.0.0.2', family: 4 }, { address: '127.0.0.3', family: 4 }]) }],
+      ['first blocked', { host: 'h.test', autoSelectFamily: true, lookup: later([{ address: '127.0.0.2', family: 4 }, { address: '127.0.0.1', family: 4 }]) }],
+    ];
+    for (const [name, opts] of attempts) {
+      const s = net.connect({ port, blockList, ...opts });
+      for (const ev of ['lookup', 'connectionAttempt', 'connectionAttemptFailed', 'connect']) {
+        s.on(ev, (...args) => ctx.rec(name, ev, ...args.map((a) => (a instanceof Error ? [a.code, clean(a.message)] : a === port ? '<port>' : a))));
+      }
+      s.on('error', (e) => ctx.rec(name, 'error', e.code, e.constructor.name, clean(e.message), (e.errors ?? []).map((x) => x.code)));
+      s.resume();
+      await new Promise((resolve) => s.on('close', resolve));
+    }
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+dt('a server with a blockList', async (net, ctx) => {
+  const blockList = new net.BlockList();
+  blockList.addAddress('127.0.0.2');
+  ctx.rec('bad option', 'throws', (() => {
+    try {
+      net.createServer({ blockList: 'x' });
+      return 'no';
+    } catch (e) {
+      return [e.code, e.message];
+    }
+  })());
+  const server = net.createServer({ blockList }, (s) => {
+    ctx.rec('server', 'connection', s.remoteAddress);
+    s.end('hello');
+  });
+  await new Promise((resolve) => server.listen(0, '0.0.0.0', resolve));
+  const { port } = server.address();
+  for (const from of ['127.0.0.2', '127.0.0.1']) {
+    const c = ctx.nodeNet.connect({ port, host: '127.0.0.1', localAddress: from });
+    c.on('data', (d) => ctx.rec(from, 'data', String(d)));
+    c.on('error', (e) => ctx.rec(from, 'error', e.code));
+    await new Promise((resolve) => c.on('close', resolve));
+    ctx.rec(from, 'closed');
+  }
+  await new Promise((resolve) => server.close(resolve));
+});

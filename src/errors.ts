@@ -338,6 +338,8 @@ export const ERR_INVALID_ADDRESS_FAMILY = defineCode<[addressType: unknown, host
 
 export const ERR_INVALID_IP_ADDRESS = defineCode<[ip: unknown], TypeError>(
   'ERR_INVALID_IP_ADDRESS', TypeError, 'Invalid IP address: %s');
+export const ERR_IP_BLOCKED = defineCode<[ip: string], Error>(
+  'ERR_IP_BLOCKED', Error, function (ip) { return `IP(${ip}) is blocked by net.BlockList`; });
 export const ERR_INVALID_FD_TYPE = defineCode<[type: unknown], TypeError>(
   'ERR_INVALID_FD_TYPE', TypeError, 'Unsupported fd type: %s');
 export const ERR_INVALID_HANDLE_TYPE = defineCode<[], TypeError>(
@@ -370,6 +372,7 @@ export const codes = {
   ERR_INVALID_HANDLE_TYPE,
   ERR_INVALID_IP_ADDRESS,
   ERR_INVALID_THIS,
+  ERR_IP_BLOCKED,
   ERR_MISSING_ARGS,
   ERR_OUT_OF_RANGE,
   ERR_SERVER_ALREADY_LISTEN,

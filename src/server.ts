@@ -11,6 +11,7 @@ import { binding, register, unregister, holdRef, releaseRef } from './dispatch';
 import * as fs from 'fs';
 import { EV_ACCEPTED, EV_ERROR, SYSCALL_NAMES, guessHandleType, ServerHandle, socketCalls, rareSocketCalls } from './native';
 import { socketForAccepted, kServerSocket } from './socket';
+import { isBlocked, validateBlockList } from './block_list';
 import {
   errnoException,
   uvExceptionWithHostPort,
@@ -49,6 +50,9 @@ export function Server(this: any, options?: any, connectionListener?: any): any 
     validateNumber(options.highWaterMark, 'options.highWaterMark');
     if (options.highWaterMark < 0) options.highWaterMark = getDefaultHighWaterMark(false);
   }
+
+  // Match node:net (22 and later): addresses whose connections are closed at once.
+  if (NODE_MAJOR >= 22 && options.blockList) this.blockList = validateBlockList(options.blockList);
 
   this._connections = 0;
   this._handle = null;
@@ -291,6 +295,11 @@ function onConnection(self: any, id: number): void {
     data.remotePort = remote?.port;
     data.remoteFamily = remote?.family;
     self.emit('drop', data);
+    socketCalls.close(id);
+    return;
+  }
+  if (self.blockList !== undefined && self._handleKind !== 'pipe' && isBlocked(self.blockList, rareSocketCalls.socketRemoteAddress(id)?.address)) {
+    // Match node:net: a connection from a blocked address is closed, with no event.
     socketCalls.close(id);
     return;
   }

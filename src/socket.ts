@@ -33,6 +33,7 @@ import {
   ERR_INVALID_ARG_VALUE,
   ERR_MISSING_ARGS,
   ERR_INVALID_IP_ADDRESS,
+  ERR_IP_BLOCKED,
   ERR_INVALID_FD_TYPE,
   ERR_INVALID_HANDLE_TYPE,
   ERR_INVALID_ADDRESS_FAMILY,
@@ -54,6 +55,7 @@ import {
 } from './validate';
 
 import { defaultAutoSelectFamily, defaultAutoSelectFamilyAttemptTimeout } from './node_options';
+import { isBlocked, validateBlockList } from './block_list';
 import { ENOTCONN, EPIPE, EBADF, ETIMEDOUT, O_RDONLY, O_WRONLY, DEFAULT_IPV4_ADDR, DEFAULT_IPV6_ADDR, NODE_MAJOR } from './constants';
 
 /** A Buffer written with `write(data, fd)` carries the descriptor to pass here. */
@@ -209,6 +211,8 @@ export function Socket(this: any, options?: any): any {
   this._server = null;
   this[kBytesRead] = 0;
   this[kBytesWritten] = 0;
+  // Match node:net (22 and later): addresses this socket may not connect to.
+  if (NODE_MAJOR >= 22 && options.blockList) this.blockList = validateBlockList(options.blockList);
 }
 Object.setPrototypeOf(Socket.prototype, stream.Duplex.prototype);
 Object.setPrototypeOf(Socket, stream.Duplex);
@@ -1075,6 +1079,17 @@ function connectNextAddress(self: any, req: ConnectRequest): void {
   req.addressType = family;
   if (req.localPort) req.localAddress = family === 4 ? DEFAULT_IPV4_ADDR : DEFAULT_IPV6_ADDR;
   self[kConnectRequest] = req;
+  if (isBlocked(self.blockList, address)) {
+    // Match node:net: a blocked address is an attempt that failed, without a
+    // 'connectionAttempt'; the next address is tried, and after the last the socket
+    // is destroyed with all the errors.
+    const ex = new ERR_IP_BLOCKED(address);
+    multiple.errors.push(ex);
+    self.emit('connectionAttemptFailed', address, req.port, family, ex);
+    if (multiple.current < multiple.addresses.length) connectNextAddress(self, req);
+    else self.destroy(aggregateErrors(multiple.errors));
+    return;
+  }
   self.emit('connectionAttempt', address, req.port, family);
   self.autoSelectFamilyAttemptedAddresses.push(`${address}:${req.port}`);
   self._handle.attach(binding.connectTcp(address, req.port, req.localAddress ?? null, req.localPort || null), true);
@@ -1132,6 +1147,11 @@ function internalConnect(
   }
   self[kConnectRequest] = { address, port, addressType, localAddress, localPort } as ConnectRequest;
   self.emit('connectionAttempt', address, port, addressType);
+  if (isBlocked(self.blockList, address)) {
+    // Match node:net: announced as an attempt, then refused before it is made.
+    self.destroy(new ERR_IP_BLOCKED(address));
+    return;
+  }
   self._handle.attach(binding.connectTcp(address, port, localAddress ?? null, localPort || null), true);
 }
 
