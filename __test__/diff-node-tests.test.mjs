@@ -203,3 +203,45 @@ dt('a server with a blockList', async (net, ctx) => {
   }
   await new Promise((resolve) => server.close(resolve));
 });
+
+// test-net-socket-tos: setTypeOfService()/getTypeOfService() (Node 24.14 and 26 on):
+// validation, a value kept before connecting and applied once connected, the kernel's
+// value while connected (it may clear the two ECN bits), the kept value after destroy,
+// EBADF while a connect() has no descriptor yet, and a Unix socket keeping the value.
+dt('setTypeOfService() and getTypeOfService()', async (net, ctx) => {
+  if (typeof net.Socket.prototype.setTypeOfService !== 'function') {
+    ctx.rec('api', 'absent', typeof net.Socket.prototype.getTypeOfService);
+    return;
+  }
+  const attempt = (name, f) => {
+    try {
+      const r = f();
+      ctx.rec(name, r instanceof net.Socket ? 'socket' : r);
+    } catch (e) {
+      ctx.rec(name, 'threw', e.name, e.code, e.message);
+    }
+  };
+  const fresh = new net.Socket();
+  attempt('fresh get', () => fresh.getTypeOfService());
+  for (const v of ['x', NaN, 256, -1, 1.5, null, 2 ** 40, 16]) attempt(`set ${String(v)}`, () => fresh.setTypeOfService(v));
+  attempt('kept get', () => fresh.getTypeOfService());
+  const server = net.createServer((c) => c.end());
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  const early = net.connect(port, '127.0.0.1');
+  attempt('before its descriptor: set', () => early.setTypeOfService(0x10));
+  attempt('before its descriptor: get', () => early.getTypeOfService());
+  await new Promise((resolve) => early.on('connect', resolve));
+  attempt('connected get', () => early.getTypeOfService() & 0xfc);
+  for (const v of [0x00, 0xff, 0x3f]) attempt(`connected set ${v}`, () => [early.setTypeOfService(v) === early, early.getTypeOfService() & 0xfc]);
+  early.destroy();
+  attempt('destroyed get', () => early.getTypeOfService());
+  attempt('destroyed set', () => [early.setTypeOfService(4) === early, early.getTypeOfService()]);
+  const kept = new net.Socket();
+  kept.setTypeOfService(0x20);
+  kept.connect(port, '127.0.0.1');
+  await new Promise((resolve) => kept.on('connect', resolve));
+  attempt('set before connect, connected get', () => kept.getTypeOfService() & 0xfc);
+  kept.destroy();
+  await new Promise((resolve) => server.close(resolve));
+});

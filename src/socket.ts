@@ -56,6 +56,7 @@ import {
 
 import { defaultAutoSelectFamily, defaultAutoSelectFamilyAttemptTimeout } from './node_options';
 import { isBlocked, validateBlockList } from './block_list';
+import { applyTypeOfService, installTypeOfService } from './type_of_service';
 import { ENOTCONN, EPIPE, EBADF, ETIMEDOUT, O_RDONLY, O_WRONLY, DEFAULT_IPV4_ADDR, DEFAULT_IPV6_ADDR, NODE_MAJOR } from './constants';
 
 /** A Buffer written with `write(data, fd)` carries the descriptor to pass here. */
@@ -218,6 +219,7 @@ Object.setPrototypeOf(Socket.prototype, stream.Duplex.prototype);
 Object.setPrototypeOf(Socket, stream.Duplex);
 
 const proto = Socket.prototype as any;
+installTypeOfService(proto);
 
 // Match node:net: after the peer's FIN, a socket without allowHalfOpen refuses writes
 // that come after its own end() was queued.
@@ -868,6 +870,7 @@ function afterConnect(socket: any): void {
   socket[kConnectRequest] = null;
   if (socket[kSetNoDelay]) socket._handle.setNoDelay(true);
   if (socket[kSetKeepAlive]) socket._handle.setKeepAlive(true, socket[kSetKeepAliveInitialDelay]);
+  applyTypeOfService(socket);
   socket.emit('connect');
   socket.emit('ready');
   // Start the first read, or get an immediate EOF.

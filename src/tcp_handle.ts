@@ -443,6 +443,11 @@ export class TcpHandle {
     return this.id !== NO_ID && !this.has(RELEASED) ? rare.socketFd(this.id) : -1;
   }
 
+  /** 0 or an errno (asked only of TCP handles, see type_of_service.ts). */
+  declare setTypeOfService?: (tos: number) => number;
+  /** The type of service, or a negative errno. */
+  declare getTypeOfService?: () => number;
+
   /** TCP_NODELAY and keepalive as the kernel has them (for tests). */
   socketOptions(): any {
     return rare.socketOptions(this.id);
@@ -457,6 +462,14 @@ export class TcpHandle {
     return this.id !== NO_ID && !this.has(PIPE_KIND) ? rare.socketRemoteAddress(this.id) : null;
   }
 }
+
+// The type of service of the socket's packets (see type_of_service.ts).
+(TcpHandle.prototype as any).setTypeOfService = function (this: TcpHandle, tos: number): number {
+  return rare.socketSetTypeOfService(this.id, tos);
+};
+(TcpHandle.prototype as any).getTypeOfService = function (this: TcpHandle): number {
+  return rare.socketGetTypeOfService(this.id);
+};
 
 /** The flags the Socket code reads and writes as properties, on the prototype. */
 const FLAG_PROPERTIES: [string, number][] = [

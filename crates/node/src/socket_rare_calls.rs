@@ -43,6 +43,22 @@ pub fn socket_set_keep_alive(id: u32, on: bool, delay_secs: u32) -> i32 {
         .map_or_else(errno, |_| 0)
 }
 
+/// 0 or a positive errno.
+#[napi(js_name = "socketSetTypeOfService", catch_unwind)]
+pub fn socket_set_type_of_service(id: u32, tos: u32) -> i32 {
+    conn_table::with(id, |c| c.set_type_of_service(tos as u8))
+        .unwrap_or_else(|| Err(rsnet_reactor::ebadf()))
+        .map_or_else(errno, |_| 0)
+}
+
+/// The type of service (0 to 255), or a negative errno.
+#[napi(js_name = "socketGetTypeOfService", catch_unwind)]
+pub fn socket_get_type_of_service(id: u32) -> i32 {
+    conn_table::with(id, |c| c.type_of_service())
+        .unwrap_or_else(|| Err(rsnet_reactor::ebadf()))
+        .map_or_else(|e| -errno(e).abs(), i32::from)
+}
+
 #[napi(js_name = "socketLocalAddress", catch_unwind)]
 pub fn socket_local_address(id: u32) -> Option<AddressInfo> {
     conn_table::with(id, |c| c.local_addr().ok().map(to_js)).flatten()

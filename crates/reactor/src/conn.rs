@@ -408,6 +408,16 @@ impl Conn {
         self.with_fd(|fd| unsafe { sys::set_keepalive(fd, on, delay_secs) })
     }
 
+    pub fn set_type_of_service(&self, tos: u8) -> io::Result<()> {
+        // SAFETY: as above.
+        self.with_fd(|fd| unsafe { sys::set_type_of_service(fd, tos) })
+    }
+
+    pub fn type_of_service(&self) -> io::Result<u8> {
+        // SAFETY: as above.
+        self.with_fd(|fd| unsafe { sys::type_of_service(fd) })
+    }
+
     pub fn local_addr(&self) -> io::Result<SockAddr> {
         // SAFETY: as above.
         self.with_fd(|fd| unsafe { sys::local_addr(fd) })

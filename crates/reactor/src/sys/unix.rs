@@ -137,6 +137,36 @@ pub fn enotsock() -> io::Error {
     io::Error::from_raw_os_error(libc::ENOTSOCK)
 }
 
+/// Sets the type of service of the packets `fd` sends: IP_TOS, or where the socket
+/// refuses that, IPV6_TCLASS. Match node:net (its tcp_wrap tries them in this order).
+///
+/// # Safety
+/// `fd` must be an open socket for the duration of the call.
+pub unsafe fn set_type_of_service(fd: RawFd, tos: u8) -> io::Result<()> {
+    let value = tos as libc::c_int;
+    let set = |level, name| {
+        // SAFETY: `value` is a c_int that outlives the call; the caller keeps `fd` open.
+        let rc = unsafe { libc::setsockopt(fd, level, name, (&value as *const libc::c_int).cast(), std::mem::size_of::<libc::c_int>() as libc::socklen_t) };
+        if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    };
+    set(libc::IPPROTO_IP, libc::IP_TOS).or_else(|_| set(libc::IPPROTO_IPV6, libc::IPV6_TCLASS))
+}
+
+/// The type of service `fd` sends with, as the kernel has it (IP_TOS, else IPV6_TCLASS).
+///
+/// # Safety
+/// `fd` must be an open socket for the duration of the call.
+pub unsafe fn type_of_service(fd: RawFd) -> io::Result<u8> {
+    let get = |level, name| {
+        let mut value: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: `value` and `len` are valid out-parameters; the caller keeps `fd` open.
+        let rc = unsafe { libc::getsockopt(fd, level, name, (&mut value as *mut libc::c_int).cast(), &mut len) };
+        if rc == 0 { Ok(value as u8) } else { Err(io::Error::last_os_error()) }
+    };
+    get(libc::IPPROTO_IP, libc::IP_TOS).or_else(|_| get(libc::IPPROTO_IPV6, libc::IPV6_TCLASS))
+}
+
 /// # Safety
 /// `fd` must be an open TCP socket for the duration of the call.
 pub unsafe fn socket_options(fd: RawFd) -> io::Result<SocketOptions> {

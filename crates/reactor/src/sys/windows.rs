@@ -277,6 +277,20 @@ pub unsafe fn set_linger_zero(h: OsHandle) -> io::Result<()> {
     unsafe { with_socket(h, |s| s.set_linger(Some(Duration::ZERO))) }
 }
 
+/// Not done on Windows, which ignores the type of service without policy changes.
+///
+/// # Safety
+/// As [`with_socket`].
+pub unsafe fn set_type_of_service(_h: OsHandle, _tos: u8) -> io::Result<()> {
+    Err(enotsup())
+}
+
+/// # Safety
+/// As [`with_socket`].
+pub unsafe fn type_of_service(_h: OsHandle) -> io::Result<u8> {
+    Err(enotsup())
+}
+
 /// # Safety
 /// As [`with_socket`].
 pub unsafe fn socket_options(h: OsHandle) -> io::Result<SocketOptions> {
