@@ -245,3 +245,24 @@ dt('setTypeOfService() and getTypeOfService()', async (net, ctx) => {
   kept.destroy();
   await new Promise((resolve) => server.close(resolve));
 });
+
+// test-net-reuseport: listen({ reusePort: true }) twice on one port (Node 22 and later;
+// Node 20 has no such option, and the second listen is EADDRINUSE there).
+dt('listen() with reusePort', async (net, ctx) => {
+  const listen = (opts) => new Promise((resolve) => {
+    const server = net.createServer();
+    server.on('error', (e) => resolve([server, e.code]));
+    server.listen(opts, () => resolve([server, 'listening']));
+  });
+  const [first, firstResult] = await listen({ port: 0, host: '127.0.0.1', reusePort: true });
+  const { port } = first.address();
+  const outcomes = { first: firstResult };
+  const opened = [first];
+  for (const [name, reusePort] of [['second, reusePort', true], ['third, reusePort "yes"', 'yes'], ['fourth, without', undefined]]) {
+    const [server, result] = await listen({ port, host: '127.0.0.1', reusePort });
+    outcomes[name] = result;
+    if (result === 'listening') opened.push(server);
+  }
+  ctx.rec('listen', outcomes);
+  for (const server of opened) await new Promise((resolve) => server.close(resolve));
+});

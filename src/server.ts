@@ -28,6 +28,9 @@ import { EADDRINUSE, EINVAL, ENOENT, EACCES, EBADF, DEFAULT_IPV4_ADDR, DEFAULT_I
 /** Match node:net: 511, which the kernel rounds up to a 512-entry queue. */
 const DEFAULT_BACKLOG = 511;
 
+/** listen()'s `reusePort`, for the bind that follows its lookup. */
+const kReusePort = Symbol('kReusePort');
+
 export function Server(this: any, options?: any, connectionListener?: any): any {
   if (!(this instanceof (Server as any))) return new (Server as any)(options, connectionListener);
   EventEmitter.call(this);
@@ -90,6 +93,9 @@ proto.listen = function listen(this: any, ...args: any[]) {
 
   options = options._handle || options.handle || options;
   const ipv6Only = Boolean(options.ipv6Only);
+  // Match node:net (22 and later): `reusePort: true`, and only true, asks for
+  // SO_REUSEPORT; Node 20 has no such option.
+  this[kReusePort] = NODE_MAJOR >= 22 && options.reusePort === true;
   // A newer listen() makes an older one's pending lookup moot.
   this._listeningId++;
 
@@ -208,7 +214,7 @@ function setupListenHandle(
   // The reactor never starts reading an accepted socket by itself: the Socket starts it
   // once its 'connection' handlers have run (socketForAccepted), so that a pipe() made
   // there moves even the first bytes natively.
-  const listen = (host: string) => binding.listenTcp(host, port, backlogInt, ipv6Only);
+  const listen = (host: string) => binding.listenTcp(host, port, backlogInt, ipv6Only, self[kReusePort] === true);
   let result: any;
   self._handleKind = 'tcp';
   if (typeof fd === 'number') {

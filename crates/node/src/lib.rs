@@ -102,9 +102,10 @@ impl Binding {
         port: u32,
         backlog: i32,
         ipv6_only: bool,
+        reuse_port: bool,
     ) -> Result<Either<ServerHandle, i32>> {
         let addr = SocketAddr::new(parse_ip(&host)?, port as u16);
-        let opts = ListenOptions { addr, backlog, ipv6_only };
+        let opts = ListenOptions { addr, backlog, ipv6_only, reuse_port };
         Ok(match self.env.listen(&opts) {
             Ok(listener) => Either::A(ServerHandle::new(listener)),
             Err(e) => Either::B(rsnet_reactor::errno_of(&e)),

@@ -31,6 +31,9 @@ pub struct ListenOptions {
     pub backlog: i32,
     /// For an IPv6 address: refuse IPv4-mapped connections (`ipv6Only`).
     pub ipv6_only: bool,
+    /// SO_REUSEPORT (`reusePort`): other sockets may listen on the same address, and
+    /// the kernel spreads the connections among them.
+    pub reuse_port: bool,
 }
 
 pub(crate) struct EnvShared {
@@ -114,6 +117,14 @@ impl Env {
         socket.set_reuse_address(true)?;
         if opts.addr.is_ipv6() {
             socket.set_only_v6(opts.ipv6_only)?;
+        }
+        // Match node:net (libuv's UV_TCP_REUSEPORT): SO_REUSEPORT where there is one
+        // (libuv takes FreeBSD's load-balancing variant there), ENOTSUP elsewhere.
+        if opts.reuse_port {
+            #[cfg(unix)]
+            socket.set_reuse_port(true)?;
+            #[cfg(not(unix))]
+            return Err(crate::sys::enotsup());
         }
         socket.bind(&opts.addr.into())?;
         socket.listen(opts.backlog)?;

@@ -212,7 +212,7 @@ fn raise_open_file_limit() {
 fn bytes_per_connection(open: fn(&mut Server, usize)) -> isize {
     let waker = Arc::new(TestWaker::default());
     let env = Env::new(Box::new(waker.clone()));
-    let opts = ListenOptions { addr: "127.0.0.1:0".parse().unwrap(), backlog: 2048, ipv6_only: false };
+    let opts = ListenOptions { addr: "127.0.0.1:0".parse().unwrap(), backlog: 2048, ipv6_only: false, reuse_port: false };
     let listener = env.listen(&opts).unwrap();
     let addr = match listener.local_addr().unwrap() {
         rsnet_reactor::SockAddr::Ip(a) => a,

@@ -92,7 +92,7 @@ impl Harness {
 }
 
 fn listen(h: &Harness) -> (Arc<rsnet_reactor::Listener>, SocketAddr) {
-    let opts = ListenOptions { addr: "127.0.0.1:0".parse().unwrap(), backlog: 511, ipv6_only: false };
+    let opts = ListenOptions { addr: "127.0.0.1:0".parse().unwrap(), backlog: 511, ipv6_only: false, reuse_port: false };
     let l = h.env.listen(&opts).expect("listen");
     let addr = match l.local_addr().unwrap() {
         rsnet_reactor::SockAddr::Ip(a) => a,
