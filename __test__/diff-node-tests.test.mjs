@@ -266,3 +266,45 @@ dt('listen() with reusePort', async (net, ctx) => {
   ctx.rec('listen', outcomes);
   for (const server of opened) await new Promise((resolve) => server.close(resolve));
 });
+
+// test-net-onread-static-buffer: the onread option. pause() from the callback stops
+// the callbacks until resume(), the end comes after every byte, and a buffer function
+// is asked once more for the read that finds the end.
+dt('onread: pause() from the callback, and the end after the last byte', async (net, ctx) => {
+  const message = Buffer.from('Hello onread world!');
+  const server = net.createServer((s) => s.end(message));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  for (const mode of ['static, pause()', 'function, return false']) {
+    const sizes = [];
+    const buffers = [];
+    let asked = 0;
+    const pool = [Buffer.alloc(4), Buffer.alloc(4)];
+    const buffer = mode.startsWith('static') ? Buffer.alloc(4) : () => pool[asked++ % 2];
+    let paused = false;
+    const socket = net.connect({
+      port,
+      host: '127.0.0.1',
+      onread: {
+        buffer,
+        callback(nread, buf) {
+          if (paused) ctx.rec(mode, 'callback while paused');
+          sizes.push(nread);
+          buffers.push(Buffer.from(buf.subarray(0, nread)));
+          paused = true;
+          setImmediate(() => {
+            paused = false;
+            socket.resume();
+          });
+          if (mode.startsWith('static')) socket.pause();
+          else return false;
+        },
+      },
+    });
+    socket.on('data', () => ctx.rec(mode, 'data event'));
+    await new Promise((resolve) => socket.on('end', resolve));
+    ctx.rec(mode, 'at end', { bytes: Buffer.concat(buffers).toString(), asked: typeof buffer === 'function' ? asked > sizes.length : 'static' });
+    await new Promise((resolve) => socket.on('close', resolve));
+  }
+  await new Promise((resolve) => server.close(resolve));
+});

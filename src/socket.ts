@@ -73,6 +73,10 @@ const kNoHandleTimer = Symbol('kNoHandleTimer');
 const kBuffer = Symbol('kBuffer');
 const kBufferGen = Symbol('kBufferGen');
 const kBufferCb = Symbol('kBufferCb');
+/** The end of stream came while an `onread` socket held bytes back (see onEof). */
+const kBufferEof = Symbol('kBufferEof');
+/** Held-back bytes are to be delivered on the next turn (see resumeOnread). */
+const kBufferScheduled = Symbol('kBufferScheduled');
 /** Bytes read for an `onread` socket that its callback paused before taking. */
 const kBufferPending = Symbol('kBufferPending');
 export const kServerSocket = Symbol('kServerSocket');
@@ -473,11 +477,38 @@ proto.read = function read(this: any, n?: number) {
   return stream.Duplex.prototype.read.call(this, n);
 };
 
+/**
+ * resume() (or read()) of an `onread` socket: reading starts again. Bytes the callback
+ * held back are delivered on a later turn, as the next read would bring them (Match
+ * node:net: the callback never runs inside resume()), and before anything read after.
+ */
 function resumeOnread(socket: any): void {
+  const handle: TcpHandle = socket._handle;
+  if (socket[kBufferPending] === null && !socket[kBufferEof]) {
+    handle.readStart();
+    return;
+  }
+  // After the end there is nothing more to read: reading only as the Socket sees it.
+  if (socket[kBufferEof]) handle.reading = true;
+  else handle.readStart();
+  if (!socket[kBufferScheduled]) {
+    socket[kBufferScheduled] = true;
+    setImmediate(deliverHeldBack, socket);
+  }
+}
+
+function deliverHeldBack(socket: any): void {
+  socket[kBufferScheduled] = false;
+  const handle: TcpHandle | null = socket._handle;
+  // Paused again meanwhile, or destroyed: the bytes wait (or go with the socket).
+  if (!handle || !handle.reading) return;
   const pending: Buffer | null = socket[kBufferPending];
   socket[kBufferPending] = null;
   if (pending !== null && !deliverOnread(socket, pending)) return;
-  socket._handle.readStart();
+  if (socket[kBufferEof]) {
+    socket[kBufferEof] = false;
+    endReadable(socket);
+  }
 }
 
 /**
@@ -492,7 +523,9 @@ function deliverOnread(socket: any, chunk: Buffer): boolean {
     chunk.copy(buf, 0, 0, n);
     chunk = chunk.subarray(n);
     handle.consumed(n);
-    if (socket[kBufferCb](n, buf) === false) {
+    // Match node:net: returning false pauses, and so does pause() from the callback
+    // (libuv reads at most the buffer's size, so nothing more comes until resume()).
+    if (socket[kBufferCb](n, buf) === false || !handle.reading) {
       if (chunk.length > 0) socket[kBufferPending] = chunk;
       if (handle.reading) handle.readStop();
       return false;
@@ -800,6 +833,9 @@ function onData(socket: any, chunk: Buffer): void {
     if (socket[kBufferPending] !== null) {
       // Paused by the callback: bytes already in flight wait with the rest.
       socket[kBufferPending] = Buffer.concat([socket[kBufferPending], chunk]);
+    } else if (!handle.reading) {
+      // Paused just as a read ended: these were on their way; they wait for resume().
+      socket[kBufferPending] = chunk;
     } else {
       deliverOnread(socket, chunk);
     }
@@ -819,6 +855,19 @@ function onData(socket: any, chunk: Buffer): void {
 
 function onEof(socket: any): void {
   socket._handle.readEnded();
+  if (socket[kBuffer]) {
+    // Match node:net (libuv): the read that finds the end asks for a buffer too.
+    if (socket[kBufferGen] !== null) socket[kBufferGen]();
+    // Bytes the callback paused before taking come first; resume() ends it then.
+    if (socket[kBufferPending] !== null) {
+      socket[kBufferEof] = true;
+      return;
+    }
+  }
+  endReadable(socket);
+}
+
+function endReadable(socket: any): void {
   // Match node:net: push EOF, then read(0) so 'end' follows once the buffer drains.
   socket.push(null);
   socket.read(0);
