@@ -141,6 +141,8 @@ export const rareSocketCalls: any = binding;
 /** libuv's kind of a descriptor: 'TCP', 'PIPE', 'TTY', 'FILE', 'UDP' or 'UNKNOWN'. */
 export const guessHandleType: (fd: number) => string = binding.guessHandleType;
 export const closeFd: (fd: number) => void = binding.closeFd;
+/** A copy of `fd` (close-on-exec), or the negated errno. */
+export const dupFd: (fd: number) => number = binding.dupFd;
 export const fdIsOpen: (fd: number) => boolean = binding.fdIsOpen;
 /** fcntl(F_GETFL) & O_ACCMODE: 0 read-only, 1 write-only, 2 read-write, -1 closed. */
 export const fdAccessMode: (fd: number) => number = binding.fdAccessMode;

@@ -12,6 +12,7 @@ import * as fs from 'fs';
 import { EV_ACCEPTED, EV_ERROR, SYSCALL_NAMES, guessHandleType, ServerHandle, socketCalls, rareSocketCalls } from './native';
 import { socketForAccepted, kServerSocket } from './socket';
 import { isBlocked, validateBlockList } from './block_list';
+import { inClusterWorker, listenViaPrimary, type ServerQuery } from './cluster_listen';
 import {
   errnoException,
   uvExceptionWithHostPort,
@@ -30,6 +31,8 @@ const DEFAULT_BACKLOG = 511;
 
 /** listen()'s `reusePort`, for the bind that follows its lookup. */
 const kReusePort = Symbol('kReusePort');
+/** listen()'s `exclusive`: not through a cluster primary (see cluster_listen.ts). */
+const kExclusive = Symbol('kExclusive');
 
 export function Server(this: any, options?: any, connectionListener?: any): any {
   if (!(this instanceof (Server as any))) return new (Server as any)(options, connectionListener);
@@ -96,6 +99,9 @@ proto.listen = function listen(this: any, ...args: any[]) {
   // Match node:net (22 and later): `reusePort: true`, and only true, asks for
   // SO_REUSEPORT; Node 20 has no such option.
   this[kReusePort] = NODE_MAJOR >= 22 && options.reusePort === true;
+  // Match node:net: in a cluster worker, `exclusive` (and reusePort) listens here
+  // instead of sharing the primary's socket.
+  this[kExclusive] = Boolean(options.exclusive) || this[kReusePort];
   // A newer listen() makes an older one's pending lookup moot.
   this._listeningId++;
 
@@ -214,6 +220,10 @@ function setupListenHandle(
   // The reactor never starts reading an accepted socket by itself: the Socket starts it
   // once its 'connection' handlers have run (socketForAccepted), so that a pipe() made
   // there moves even the first bytes natively.
+  if (typeof fd !== 'number' && addressType !== -1 && !self[kExclusive] && inClusterWorker()) {
+    listenInCluster(self, address, port ?? 0, addressType ?? 4, backlogInt, ipv6Only);
+    return;
+  }
   const listen = (host: string) => binding.listenTcp(host, port, backlogInt, ipv6Only, self[kReusePort] === true);
   let result: any;
   self._handleKind = 'tcp';
@@ -262,6 +272,31 @@ function setupListenHandle(
   process.nextTick(emitListeningNT, self);
 }
 
+/** A TCP listen() in a cluster worker: the primary's socket (see cluster_listen.ts). */
+function listenInCluster(self: any, address: string | null, port: number, addressType: number, backlog: number, ipv6Only: boolean): void {
+  const query: ServerQuery = { address, port, addressType, fd: undefined, flags: ipv6Only ? 1 : 0, backlog };
+  listenViaPrimary(self, query, (id) => acceptedConnection(self, id), (errno, handle) => {
+    // Match node:net (checkBindError): a fixed port the primary did not get is in use.
+    if (!errno && handle && port > 0 && (handle.address() as any)?.port !== undefined && (handle.address() as any).port !== port) {
+      handle.close();
+      errno = -EADDRINUSE;
+      handle = null;
+    }
+    if (errno || !handle) {
+      self.emit('error', uvExceptionWithHostPort(Math.abs(errno), 'bind', address, port));
+      return;
+    }
+    self._handleKind = 'tcp';
+    self._handle = handle;
+    if (handle.id !== 0) register(handle.id, self);
+    self._connectionKey = `${addressType}:${address}:${port}`;
+    if (!self._unref) holdRef(handle);
+    else handle.unref();
+    // Match node:net: 'listening' on the next tick, as after any listen.
+    process.nextTick(emitListeningNT, self);
+  });
+}
+
 function emitErrorNT(self: any, err: Error): void {
   self.emit('error', err);
 }
@@ -279,6 +314,11 @@ proto._onNativeEvent = function _onNativeEvent(this: any, kind: number, a: numbe
 function onConnection(self: any, id: number): void {
   // JS takes the socket (the binding's table holds it from here); false if already gone.
   if (!socketCalls.accepted(id)) return;
+  acceptedConnection(self, id);
+}
+
+/** A connection JS holds by `id` (accepted here, or handed over by a cluster primary). */
+function acceptedConnection(self: any, id: number): void {
   // Match node:net: on Node 20 maxConnections 0 means no limit; from Node 22 on, any
   // value set is a limit (0 drops every connection).
   const limited = NODE_MAJOR >= 22 ? self.maxConnections != null : !!self.maxConnections;
@@ -402,13 +442,19 @@ function emitCloseNT(self: any): void {
 
 proto.ref = function ref(this: any) {
   this._unref = false;
-  if (this._handle) holdRef(this._handle);
+  if (this._handle) {
+    holdRef(this._handle);
+    this._handle.ref?.();
+  }
   return this;
 };
 
 proto.unref = function unref(this: any) {
   this._unref = true;
-  if (this._handle) releaseRef(this._handle);
+  if (this._handle) {
+    releaseRef(this._handle);
+    this._handle.unref?.();
+  }
   return this;
 };
 

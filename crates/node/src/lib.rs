@@ -207,6 +207,14 @@ pub fn guess_handle_type(fd: i32) -> String {
 }
 
 /// Closes a descriptor rsnet received for a socket that no longer wants it.
+/// A new descriptor for the same socket (close-on-exec), or the negated errno: how a
+/// socket libuv holds (one a cluster primary handed over) becomes rsnet's while libuv
+/// closes its own.
+#[napi(js_name = "dupFd", catch_unwind)]
+pub fn dup_fd(fd: i32) -> i32 {
+    rsnet_reactor::dup_fd(fd)
+}
+
 #[napi(js_name = "closeFd", catch_unwind)]
 pub fn close_fd(fd: i32) {
     rsnet_reactor::close_fd(fd);

@@ -67,4 +67,4 @@ pub use listener::Listener;
 pub use runtime::set_io_threads;
 pub use sink::{Batch, Wake};
 pub use stream::SockAddr;
-pub use sys::{access_mode, close_fd, ebadf, errno_of, fd_is_open, guess_handle_type, set_abstract_name_padding, set_long_path_truncation, SocketOptions};
+pub use sys::{access_mode, close_fd, dup_raw_fd as dup_fd, ebadf, errno_of, fd_is_open, guess_handle_type, set_abstract_name_padding, set_long_path_truncation, SocketOptions};

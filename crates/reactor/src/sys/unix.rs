@@ -324,6 +324,16 @@ pub fn dup_fd(fd: RawFd) -> io::Result<std::os::fd::OwnedFd> {
     Ok(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(new) })
 }
 
+/// `dup_fd` for the binding: the new descriptor, handed over as a number, or the
+/// negated errno.
+pub fn dup_raw_fd(fd: RawFd) -> i32 {
+    use std::os::fd::IntoRawFd;
+    match dup_fd(fd) {
+        Ok(owned) => owned.into_raw_fd(),
+        Err(e) => -errno_of(&e),
+    }
+}
+
 /// `read(2)` on a descriptor held as a plain fd (an adopted pipe).
 pub fn read_fd(fd: RawFd, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
     // SAFETY: `buf` is valid for `buf.len()` bytes; the caller owns `fd`.

@@ -335,6 +335,11 @@ pub fn fd_is_open(_fd: i32) -> bool {
 /// Nothing to close: no descriptor is ever received on Windows.
 pub fn close_fd(_fd: i32) {}
 
+/// No descriptors to duplicate on Windows: ENOTSUP, negated, as libuv numbers it.
+pub fn dup_raw_fd(_fd: i32) -> i32 {
+    -errno_of(&enotsup()).abs()
+}
+
 pub fn access_mode(_fd: i32) -> i32 {
     -1
 }
