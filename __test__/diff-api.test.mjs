@@ -2,7 +2,7 @@
 import test from 'ava';
 import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
-import { differential } from './helpers/impl.mjs';
+import { differential, EXPORTS_NOT_YET } from './helpers/impl.mjs';
 
 const dt = (title, scenario, opts) => test(title, (t) => differential(t, title, scenario, opts));
 
@@ -26,7 +26,9 @@ function publicNames(obj) {
 }
 
 dt('module exports: names and types', async (net, ctx) => {
-  const names = Object.keys(net).filter((k) => !k.startsWith('_') && !RSNET_EXTRAS.has(k)).sort();
+  // node:net exports rsnet does not have yet (scripts/node-differences.json): left out
+  // of the comparison, and checked to be still missing (see package.test.mjs).
+  const names = Object.keys(net).filter((k) => !k.startsWith('_') && !RSNET_EXTRAS.has(k) && !(k in EXPORTS_NOT_YET)).sort();
   ctx.rec('o', 'exports', names.map((k) => [k, typeof net[k]]));
   ctx.rec('o', 'aliases', {
     connectIsCreateConnection: net.connect === net.createConnection,

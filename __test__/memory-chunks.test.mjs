@@ -11,6 +11,7 @@ import { E2E_IMPLS } from './helpers/impl.mjs';
 
 const CHILD = fileURLToPath(new URL('./fixtures/memory/retain.mjs', import.meta.url));
 const GUARD = 60000;
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 /** What a full GC may leave over the bytes held: stream state, a pool, rounding. */
 const SLACK = 64 * 1024;
 
@@ -31,7 +32,11 @@ for (const which of E2E_IMPLS) {
   test(`${which}: every 'data' chunk owns exactly its bytes; kept chunks and queued writes hold no more than themselves`, async (t) => {
     t.timeout(GUARD + 10000);
     const { views, retain, queued } = await run(t, which);
-    t.is(views, 0, 'chunks that are views into a larger buffer');
+    // Node 26's node:net hands out some chunks as views into a larger buffer (16 in
+    // this run); rsnet keeps every chunk its own on every Node, and the memory bounds
+    // below hold for both.
+    if (which === 'rsnet' || NODE_MAJOR < 26) t.is(views, 0, 'chunks that are views into a larger buffer');
+    else t.log(`node:net on Node ${NODE_MAJOR}: ${views} chunks were views into a larger buffer`);
     t.true(retain.kept > 0);
     t.true(retain.grown <= retain.kept * 1.1 + SLACK, `kept ${retain.kept} bytes, ArrayBuffer memory grew ${retain.grown}`);
     t.true(queued.queued > 0, 'the echoes queued up behind clients that do not read');

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import nodeNet from 'node:net';
 import rsnetDefault, { createServer, connect, Socket, Server, isIP } from 'rsnet';
+import { EXPORTS_NOT_YET } from './helpers/impl.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -19,6 +20,12 @@ test('require and import give the same module, with every node:net export', (t) 
   t.is(Socket, cjs.Socket);
   t.is(Server, cjs.Server);
   for (const name of Object.keys(nodeNet)) {
+    if (name in EXPORTS_NOT_YET) {
+      // Not implemented yet (scripts/node-differences.json): still missing, and said so.
+      t.is(cjs[name], undefined, `${name} is listed as not yet exported: update scripts/node-differences.json`);
+      t.log(`not yet: ${name}: ${EXPORTS_NOT_YET[name]}`);
+      continue;
+    }
     t.is(typeof cjs[name], typeof nodeNet[name], `export ${name}`);
   }
   t.is(isIP('::1'), 6);

@@ -14,6 +14,7 @@
  */
 
 import { format, getSystemErrorMap, getSystemErrorName, inspect } from 'util';
+import { NODE_MAJOR } from './constants';
 
 // ---------------------------------------------------------------------------
 // Code errors
@@ -183,13 +184,15 @@ export function describeReceived(value: unknown): string {
       return `function ${(value as Function).name}`;
     case 'object': {
       const ctor = (value as { constructor?: unknown }).constructor;
-      // Match node:net: any truthy constructor with a `name` key wins, even a
-      // fake one; otherwise the object is inspected one level shallow. A
-      // truthy primitive `constructor` makes the `in` test throw Node's
-      // TypeError, so it is not guarded against.
-      if (ctor && 'name' in (ctor as object)) {
-        return `an instance of ${(ctor as { name: unknown }).name}`;
-      }
+      // Match node:net: on Node 26 a constructor with a non-empty string name wins;
+      // before, any truthy constructor with a `name` key did, even a fake one (and a
+      // truthy primitive `constructor` made the `in` test throw Node's TypeError,
+      // which is not guarded against). Otherwise the object is inspected one level
+      // shallow.
+      const named = NODE_MAJOR >= 25
+        ? typeof (ctor as { name?: unknown } | undefined)?.name === 'string' && (ctor as { name: string }).name !== ''
+        : ctor && 'name' in (ctor as object);
+      if (named) return `an instance of ${(ctor as { name: unknown }).name}`;
       return inspect(value, { depth: -1 });
     }
     case 'string': {

@@ -14,6 +14,7 @@ import {
   ERR_SOCKET_BAD_PORT,
   hideStackFrames,
 } from './errors';
+import { NODE_MAJOR } from './constants';
 
 /** Largest timer delay; longer ones are clamped, as Node's timers do. */
 export const TIMEOUT_MAX = 2 ** 31 - 1;
@@ -129,8 +130,8 @@ export const validateAbortSignal: (signal: unknown, name: string) => asserts sig
  * Match node:net: numbers and numeric strings are accepted, including
  * surrounding whitespace, hex ('0x50'), exponents ('8e1') and '-0'; empty or
  * blank strings, non-integers, negatives and values over 65535 are not. With
- * `allowZero` false only the number 0 is refused: the string '0' still
- * passes, as in Node.
+ * `allowZero` false only the number 0 is refused on Node 20 and 22 (the string
+ * '0' still passes there, as in Node), any zero from Node 24 on.
  */
 export const validatePort: (port: unknown, name?: string, allowZero?: boolean) => number =
   hideStackFrames(function validatePort(port: unknown, name = 'Port', allowZero = true): number {
@@ -140,7 +141,8 @@ export const validatePort: (port: unknown, name?: string, allowZero?: boolean) =
     const n = +port;
     if ((typeof port === 'string' && port.trim().length === 0) ||
         !(Number.isInteger(n) && n >= 0 && n <= 0xFFFF) ||
-        (port === 0 && !allowZero)) {
+        // Match node:net: Node 24 and later refuse every zero (the string '0' too).
+        ((NODE_MAJOR >= 24 ? n === 0 : port === 0) && !allowZero)) {
       throw new ERR_SOCKET_BAD_PORT(name, port, allowZero);
     }
     return n | 0;
