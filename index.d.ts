@@ -22,7 +22,7 @@ export declare class Binding {
    * Binds and listens on `host:port` now. Returns the server handle, or the positive
    * errno of the failed bind/listen.
    */
-  listenTcp(host: string, port: number, backlog: number, ipv6Only: boolean): ServerHandle | number
+  listenTcp(host: string, port: number, backlog: number, ipv6Only: boolean, reusePort: boolean): ServerHandle | number
   /**
    * `listen(path)`: binds and listens on a Unix-domain socket path (a named pipe on
    * Windows) now. Returns the server handle or the errno (see `errno_of`).
@@ -74,7 +74,6 @@ export interface AdoptedSocket {
   id: number
 }
 
-/** Closes a descriptor rsnet received for a socket that no longer wants it. */
 export declare function closeFd(fd: number): void
 
 /**
@@ -82,6 +81,14 @@ export declare function closeFd(fd: number): void
  * for JS's shared buffer and waits here, for `copyData` (src/dispatch.ts knows it too).
  */
 export declare const DATA_APART: number
+
+/**
+ * Closes a descriptor rsnet received for a socket that no longer wants it.
+ * A new descriptor for the same socket (close-on-exec), or the negated errno: how a
+ * socket libuv holds (one a cluster primary handed over) becomes rsnet's while libuv
+ * closes its own.
+ */
+export declare function dupFd(fd: number): number
 
 /** `fcntl(F_GETFL) & O_ACCMODE` of `fd` (0 read-only, 1 write-only, 2 both), or -1. */
 export declare function fdAccessMode(fd: number): number
@@ -116,8 +123,17 @@ export declare function setAbstractNamePadding(pad: boolean): void
  */
 export declare function setIoThreads(n: number): boolean
 
+/**
+ * Whether a Unix socket path too long for `sun_path` is cut to fit, as the running
+ * Node's libuv does (Node 20 and 22), or refused with EINVAL (Node 24 on).
+ */
+export declare function setLongPathTruncation(truncate: boolean): void
+
 /** The descriptor while open, else -1. */
 export declare function socketFd(id: number): number
+
+/** The type of service (0 to 255), or a negative errno. */
+export declare function socketGetTypeOfService(id: number): number
 
 export declare function socketLocalAddress(id: number): AddressInfo | null
 
@@ -140,6 +156,9 @@ export declare function socketSetKeepAlive(id: number, on: boolean, delaySecs: n
 
 /** 0 or a positive errno. */
 export declare function socketSetNoDelay(id: number, on: boolean): number
+
+/** 0 or a positive errno. */
+export declare function socketSetTypeOfService(id: number, tos: number): number
 
 /** Ends the write side once queued writes are out; `ShutdownDone` follows. */
 export declare function socketShutdown(id: number): void
