@@ -30,9 +30,11 @@ export declare class Binding {
   listenUnix(path: string, backlog: number): ServerHandle | number
   /**
    * `listen({ fd })`: accepts on a descriptor that was bound (and maybe listening).
-   * rsnet owns `fd` from here on. Returns the server handle or the positive errno.
+   * rsnet owns `fd` from here on; `unlink_path`, a Unix socket's file, is removed
+   * when the server closes (a BoundSocket's). Returns the server handle or the
+   * positive errno.
    */
-  listenFd(fd: number, backlog: number): ServerHandle | number
+  listenFd(fd: number, backlog: number, unlinkPath?: string | undefined | null): ServerHandle | number
   /**
    * `new Socket({ fd })`: drives a connected descriptor (TCP, Unix or a pipe). rsnet
    * owns `fd` from here on. Returns `{ id }` of the socket JS now holds, or the
@@ -44,6 +46,13 @@ export declare class Binding {
    * `Connected` or an `Error` follows. Returns the id of the socket JS now holds.
    */
   connectUnix(path: string): number
+  /**
+   * Starts connecting from a socket bound before (net.BoundSocket: `bindTcp` or
+   * `bindUnix`) to an IP literal (`host`) or a Unix path (`path`, when `host` is
+   * null). rsnet owns `fd` from here on. Returns the id of the socket JS now holds.
+   * (On Windows there are no descriptors to bind ahead: an error.)
+   */
+  connectBound(fd: number, host: string | undefined | null, port: number, path?: string | undefined | null): number
   /**
    * Starts connecting to an IP literal; `Connected` or an `Error` event follows.
    * Returns the id of the socket JS now holds.
@@ -74,6 +83,19 @@ export interface AdoptedSocket {
   id: number
 }
 
+/**
+ * Closes a descriptor rsnet received for a socket that no longer wants it.
+ * net.BoundSocket: a TCP socket bound to `host:port` (an IP literal) now, on this
+ * thread, so that a port in use fails here. Its descriptor, or the negated errno.
+ */
+export declare function bindTcp(host: string, port: number, ipv6Only: boolean, reusePort: boolean): number
+
+/**
+ * net.BoundSocket: a Unix-domain socket bound to `path` now. Its descriptor, or the
+ * negated errno.
+ */
+export declare function bindUnix(path: string): number
+
 export declare function closeFd(fd: number): void
 
 /**
@@ -83,7 +105,6 @@ export declare function closeFd(fd: number): void
 export declare const DATA_APART: number
 
 /**
- * Closes a descriptor rsnet received for a socket that no longer wants it.
  * A new descriptor for the same socket (close-on-exec), or the negated errno: how a
  * socket libuv holds (one a cluster primary handed over) becomes rsnet's while libuv
  * closes its own.
@@ -95,6 +116,9 @@ export declare function fdAccessMode(fd: number): number
 
 /** Whether `fd` is an open descriptor. */
 export declare function fdIsOpen(fd: number): boolean
+
+/** The local address of the socket `fd` (a BoundSocket's), or null. */
+export declare function fdLocalAddress(fd: number): AddressInfo | null
 
 export declare function guessHandleType(fd: number): string
 

@@ -172,7 +172,7 @@ export function listenViaPrimary(
       return;
     }
     const fd = takeDescriptor(handle, false);
-    const listener = fd === null ? null : binding.listenFd(fd, query.backlog);
+    const listener = fd === null ? null : binding.listenFd(fd, query.backlog, null);
     if (listener === null || typeof listener === 'number') {
       if (fd !== null && typeof listener === 'number') closeFd(fd);
       handle.close();

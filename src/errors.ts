@@ -353,6 +353,8 @@ export const ERR_SERVER_ALREADY_LISTEN = defineCode<[], Error>(
   'ERR_SERVER_ALREADY_LISTEN', Error, 'Listen method has been called more than once without closing.');
 export const ERR_SERVER_NOT_RUNNING = defineCode<[], Error>(
   'ERR_SERVER_NOT_RUNNING', Error, 'Server is not running.');
+export const ERR_SOCKET_HANDLE_ADOPTED = defineCode<[], Error>(
+  'ERR_SOCKET_HANDLE_ADOPTED', Error, 'The bound socket has already been adopted by a server or socket');
 export const ERR_SOCKET_CLOSED = defineCode<[], Error>(
   'ERR_SOCKET_CLOSED', Error, 'Socket is closed');
 export const ERR_SOCKET_CLOSED_BEFORE_CONNECTION = defineCode<[], Error>(
@@ -382,6 +384,7 @@ export const codes = {
   ERR_SERVER_NOT_RUNNING,
   ERR_SOCKET_BAD_PORT,
   ERR_SOCKET_CLOSED,
+  ERR_SOCKET_HANDLE_ADOPTED,
   ERR_SOCKET_CLOSED_BEFORE_CONNECTION,
   ERR_SOCKET_CONNECTION_TIMEOUT,
   ERR_STREAM_DESTROYED,

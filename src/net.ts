@@ -13,6 +13,7 @@ import { isIP, isIPv4, isIPv6 } from './ip';
 import { normalizeConnectArgs } from './normalize';
 import { setIoThreads } from './native';
 import { binding } from './dispatch';
+import { BoundSocket, HAS_BOUND_SOCKET } from './bound_socket';
 
 function createServer(options?: any, connectionListener?: any): any {
   return new (Server as any)(options, connectionListener);
@@ -69,3 +70,6 @@ module.exports = {
   /** rsnet only: reactor I/O threads; effective before the first socket is opened. */
   setIoThreads,
 };
+
+// Match node:net: BoundSocket where the running Node has it.
+if (HAS_BOUND_SOCKET) module.exports.BoundSocket = BoundSocket;

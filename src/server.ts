@@ -13,6 +13,7 @@ import { EV_ACCEPTED, EV_ERROR, SYSCALL_NAMES, guessHandleType, ServerHandle, so
 import { socketForAccepted, kServerSocket } from './socket';
 import { isBlocked, validateBlockList } from './block_list';
 import { inClusterWorker, listenViaPrimary, type ServerQuery } from './cluster_listen';
+import { BoundSocket, kBoundSocketConsume } from './bound_socket';
 import {
   errnoException,
   uvExceptionWithHostPort,
@@ -95,6 +96,16 @@ proto.listen = function listen(this: any, ...args: any[]) {
   const backlogFromArgs = toNumber(args.length > 1 && args[1]) || toNumber(args.length > 2 && args[2]);
 
   options = options._handle || options.handle || options;
+
+  // (boundSocket[, ...]) or ({ handle: boundSocket }[, ...]): the server takes the
+  // bound socket over, and it is the BoundSocket's no more (Match node:net).
+  if (options instanceof BoundSocket) {
+    const { fd, path } = options[kBoundSocketConsume]();
+    if (path !== undefined) this._pipeName = path;
+    this._listeningId++;
+    setupListenHandle(this, null, null, null, backlogFromArgs, false, fd, path);
+    return this;
+  }
   const ipv6Only = Boolean(options.ipv6Only);
   // Match node:net (22 and later): `reusePort: true`, and only true, asks for
   // SO_REUSEPORT; Node 20 has no such option.
@@ -214,6 +225,8 @@ function setupListenHandle(
   backlog: any,
   ipv6Only: boolean,
   fd?: number,
+  /** A BoundSocket's Unix path: its file is removed when the server closes. */
+  boundPath?: string,
 ): void {
   // Match node:net: the backlog reaches listen(2) as an int32 ('x' becomes 0).
   const backlogInt = (backlog || DEFAULT_BACKLOG) | 0;
@@ -233,7 +246,7 @@ function setupListenHandle(
     const type = guessHandleType(fd);
     if (type === 'TCP' || type === 'PIPE') {
       self._handleKind = type === 'TCP' ? 'tcp' : 'pipe';
-      result = binding.listenFd(fd, backlogInt);
+      result = binding.listenFd(fd, backlogInt, boundPath !== undefined && boundPath[0] !== '\0' ? boundPath : null);
     } else {
       result = EINVAL;
     }

@@ -57,6 +57,7 @@ import {
 import { defaultAutoSelectFamily, defaultAutoSelectFamilyAttemptTimeout } from './node_options';
 import { isBlocked, validateBlockList } from './block_list';
 import { applyTypeOfService, installTypeOfService } from './type_of_service';
+import { BoundSocket, kBoundSocketConsume, type BoundDescriptor } from './bound_socket';
 import { ENOTCONN, EPIPE, EBADF, ETIMEDOUT, O_RDONLY, O_WRONLY, DEFAULT_IPV4_ADDR, DEFAULT_IPV6_ADDR, NODE_MAJOR } from './constants';
 
 /** A Buffer written with `write(data, fd)` carries the descriptor to pass here. */
@@ -73,6 +74,8 @@ const kNoHandleTimer = Symbol('kNoHandleTimer');
 const kBuffer = Symbol('kBuffer');
 const kBufferGen = Symbol('kBufferGen');
 const kBufferCb = Symbol('kBufferCb');
+/** An adopted BoundSocket's descriptor, until connect() connects from it. */
+const kBoundSource = Symbol('kBoundSource');
 /** The end of stream came while an `onread` socket held bytes back (see onEof). */
 const kBufferEof = Symbol('kBufferEof');
 /** Held-back bytes are to be delivered on the next turn (see resumeOnread). */
@@ -157,7 +160,12 @@ export function Socket(this: any, options?: any): any {
   options.decodeStrings = false;
   stream.Duplex.call(this, options);
 
-  if (options.handle) {
+  if (options.handle instanceof BoundSocket) {
+    // Match node:net: a BoundSocket is adopted now (it is the BoundSocket's no more),
+    // and is connected from by connect(); until then the socket has no handle, so
+    // nothing reads.
+    this[kBoundSource] = options.handle[kBoundSocketConsume]();
+  } else if (options.handle) {
     this._handle = options.handle;
   } else if (options.fd !== undefined) {
     // Match node:net: only a TCP socket or a pipe (Unix socket or FIFO) can be adopted;
@@ -563,6 +571,11 @@ proto.destroySoon = function destroySoon(this: any) {
 };
 
 proto._destroy = function _destroy(this: any, exception: Error | null, cb: (err: Error | null) => void) {
+  if (this[kBoundSource]) {
+    // An adopted BoundSocket never connected from: its descriptor goes with the socket.
+    closeFd(this[kBoundSource].fd);
+    this[kBoundSource] = null;
+  }
   clearNoHandleTimer(this);
   clearAttemptTimer(this);
   this.connecting = false;
@@ -984,7 +997,9 @@ proto.connect = function connect(this: any, ...args: any[]) {
   }
 
   const { path } = options;
-  const pipe = !!path;
+  // Match node:net: an adopted BoundSocket fixes the transport.
+  const bound: BoundDescriptor | null = this[kBoundSource] ?? null;
+  const pipe = bound ? bound.path !== undefined : !!path;
 
   if (!this._handle) this._handle = new TcpHandle(this, undefined, pipe ? 'pipe' : 'tcp');
   if (this[kNoHandleTimer]) {
@@ -997,7 +1012,7 @@ proto.connect = function connect(this: any, ...args: any[]) {
     validateString(path, 'options.path');
     this[kConnectRequest] = { address: path, port: undefined, addressType: undefined } as any;
     this.emit('connectionAttempt', path, undefined, undefined);
-    this._handle.attach(binding.connectUnix(path), true);
+    this._handle.attach(bound ? connectFromBound(this, null, 0, path) : binding.connectUnix(path), true);
   } else {
     lookupAndConnect(this, options);
   }
@@ -1144,7 +1159,10 @@ function connectNextAddress(self: any, req: ConnectRequest): void {
   }
   self.emit('connectionAttempt', address, req.port, family);
   self.autoSelectFamilyAttemptedAddresses.push(`${address}:${req.port}`);
-  self._handle.attach(binding.connectTcp(address, req.port, req.localAddress ?? null, req.localPort || null), true);
+  self._handle.attach(
+    self[kBoundSource] ? connectFromBound(self, address, req.port, null) : binding.connectTcp(address, req.port, req.localAddress ?? null, req.localPort || null),
+    true,
+  );
   // Happy eyeballs: every attempt but the last gets a deadline, after which the next
   // address is tried (Match node:net: 'connectionAttemptTimeout', an ETIMEDOUT error
   // kept for the AggregateError).
@@ -1182,6 +1200,17 @@ function socketToDnsFamily(family: any): number {
   return family;
 }
 
+/**
+ * Connects from the socket's adopted BoundSocket (its first attempt; a next address of
+ * family auto-selection gets a fresh socket, as node:net's does), which the reactor
+ * owns from here on.
+ */
+function connectFromBound(self: any, host: string | null, port: number, path: string | null): number {
+  const bound: BoundDescriptor = self[kBoundSource];
+  self[kBoundSource] = null;
+  return binding.connectBound(bound.fd, host, port, path);
+}
+
 function connectErrorNT(self: any, err: Error): void {
   self.destroy(err);
 }
@@ -1204,7 +1233,10 @@ function internalConnect(
     self.destroy(new ERR_IP_BLOCKED(address));
     return;
   }
-  self._handle.attach(binding.connectTcp(address, port, localAddress ?? null, localPort || null), true);
+  self._handle.attach(
+    self[kBoundSource] ? connectFromBound(self, address, port, null) : binding.connectTcp(address, port, localAddress ?? null, localPort || null),
+    true,
+  );
 }
 
 /** Wraps an accepted reactor socket (by id) for a server's 'connection'. */

@@ -123,10 +123,12 @@ impl Binding {
     }
 
     /// `listen({ fd })`: accepts on a descriptor that was bound (and maybe listening).
-    /// rsnet owns `fd` from here on. Returns the server handle or the positive errno.
+    /// rsnet owns `fd` from here on; `unlink_path`, a Unix socket's file, is removed
+    /// when the server closes (a BoundSocket's). Returns the server handle or the
+    /// positive errno.
     #[napi(js_name = "listenFd", catch_unwind)]
-    pub fn listen_fd(&self, fd: i32, backlog: i32) -> Either<ServerHandle, i32> {
-        match self.env.listen_fd(fd, backlog) {
+    pub fn listen_fd(&self, fd: i32, backlog: i32, unlink_path: Option<String>) -> Either<ServerHandle, i32> {
+        match self.env.listen_bound(fd, backlog, unlink_path.map(std::path::PathBuf::from)) {
             Ok(listener) => Either::A(ServerHandle::new(listener)),
             Err(e) => Either::B(rsnet_reactor::errno_of(&e)),
         }
@@ -148,6 +150,30 @@ impl Binding {
     #[napi(js_name = "connectUnix", catch_unwind)]
     pub fn connect_unix(&self, path: String) -> u32 {
         conn_table::insert(self.env.connect(ConnectTarget::Path { path }))
+    }
+
+    /// Starts connecting from a socket bound before (net.BoundSocket: `bindTcp` or
+    /// `bindUnix`) to an IP literal (`host`) or a Unix path (`path`, when `host` is
+    /// null). rsnet owns `fd` from here on. Returns the id of the socket JS now holds.
+    /// (On Windows there are no descriptors to bind ahead: an error.)
+    #[napi(js_name = "connectBound", catch_unwind)]
+    pub fn connect_bound(&self, fd: i32, host: Option<String>, port: u32, path: Option<String>) -> Result<u32> {
+        #[cfg(unix)]
+        {
+            // SAFETY: JS hands over the descriptor its BoundSocket held and forgets it.
+            let fd = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+            let target = match (host, path) {
+                (Some(host), _) => ConnectTarget::TcpFromBound { addr: SocketAddr::new(parse_ip(&host)?, port as u16), fd },
+                (None, Some(path)) => ConnectTarget::PathFromBound { path, fd },
+                (None, None) => return Err(napi::Error::from_reason("rsnet: connectBound needs a host or a path")),
+            };
+            Ok(conn_table::insert(self.env.connect(target)))
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (fd, host, port, path);
+            Err(napi::Error::from_reason("rsnet: net.BoundSocket is not supported on this platform"))
+        }
     }
 
     /// Starts connecting to an IP literal; `Connected` or an `Error` event follows.
@@ -207,6 +233,30 @@ pub fn guess_handle_type(fd: i32) -> String {
 }
 
 /// Closes a descriptor rsnet received for a socket that no longer wants it.
+/// net.BoundSocket: a TCP socket bound to `host:port` (an IP literal) now, on this
+/// thread, so that a port in use fails here. Its descriptor, or the negated errno.
+#[cfg(unix)]
+#[napi(js_name = "bindTcp", catch_unwind)]
+pub fn bind_tcp(host: String, port: u32, ipv6_only: bool, reuse_port: bool) -> Result<i32> {
+    let addr = SocketAddr::new(parse_ip(&host)?, port as u16);
+    Ok(rsnet_reactor::bound::bind_tcp(addr, ipv6_only, reuse_port).unwrap_or_else(|e| -rsnet_reactor::errno_of(&e)))
+}
+
+/// The local address of the socket `fd` (a BoundSocket's), or null.
+#[cfg(unix)]
+#[napi(js_name = "fdLocalAddress", catch_unwind)]
+pub fn fd_local_address(fd: i32) -> Option<crate::addr::AddressInfo> {
+    rsnet_reactor::bound::local_addr(fd).ok().map(crate::addr::to_js)
+}
+
+/// net.BoundSocket: a Unix-domain socket bound to `path` now. Its descriptor, or the
+/// negated errno.
+#[cfg(unix)]
+#[napi(js_name = "bindUnix", catch_unwind)]
+pub fn bind_unix(path: String) -> i32 {
+    rsnet_reactor::bound::bind_path(&path).unwrap_or_else(|e| -rsnet_reactor::errno_of(&e))
+}
+
 /// A new descriptor for the same socket (close-on-exec), or the negated errno: how a
 /// socket libuv holds (one a cluster primary handed over) becomes rsnet's while libuv
 /// closes its own.

@@ -115,6 +115,10 @@ async fn connect(
         match target {
             ConnectTarget::Tcp { addr, local } => connect_tcp(addr, local).await.map(Stream::Tcp),
             ConnectTarget::Path { path } => crate::local::connect(&path).await,
+            #[cfg(unix)]
+            ConnectTarget::TcpFromBound { addr, fd } => crate::bound::connect_tcp(fd, addr).await,
+            #[cfg(unix)]
+            ConnectTarget::PathFromBound { path, fd } => crate::bound::connect_path(fd, &path).await,
         }
     };
     tokio::pin!(attempt);

@@ -17,13 +17,21 @@ use crate::runtime::runtime;
 use crate::sink::{Batch, EventSink, Wake};
 
 /// Where `Env::connect` goes.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub enum ConnectTarget {
     Tcp { addr: SocketAddr, local: Option<SocketAddr> },
     /// node:net's `path`: a Unix-domain socket (a leading NUL names a Linux abstract
     /// socket), or on Windows a named pipe.
     Path { path: String },
+    /// From a socket bound before (`bound::bind_tcp`, net.BoundSocket): the reactor
+    /// owns `fd` from here on, and closes it if the connect never happens.
+    #[cfg(unix)]
+    TcpFromBound { addr: SocketAddr, fd: std::os::fd::OwnedFd },
+    /// From a Unix socket bound before (`bound::bind_path`).
+    #[cfg(unix)]
+    PathFromBound { path: String, fd: std::os::fd::OwnedFd },
 }
+
 
 #[derive(Clone, Debug)]
 pub struct ListenOptions {
@@ -145,8 +153,15 @@ impl Env {
     /// `listen({ fd })` / `listenFD(fd)`: accepts on an inherited, bound socket (see
     /// `adopt::listening_from_fd`). rsnet owns `fd` from here on, even on failure.
     pub fn listen_fd(&self, fd: i32, backlog: i32) -> io::Result<Arc<Listener>> {
+        self.listen_bound(fd, backlog, None)
+    }
+
+    /// `listen_fd`, removing the socket file `unlink` when the listener closes: a Unix
+    /// socket a BoundSocket bound to that path (Match libuv: the pipe that bound a path
+    /// unlinks it on close).
+    pub fn listen_bound(&self, fd: i32, backlog: i32, unlink: Option<std::path::PathBuf>) -> io::Result<Arc<Listener>> {
         let listener = crate::adopt::listening_from_fd(fd, backlog)?;
-        Ok(self.start_listener(listener, None))
+        Ok(self.start_listener(listener, unlink))
     }
 
     fn start_listener(&self, socket: AnyListener, unlink_on_close: Option<std::path::PathBuf>) -> Arc<Listener> {

@@ -38,6 +38,8 @@
 //! handle's `fd` lock, so a syscall from the JS thread can never hit a reused fd.
 
 mod adopt;
+#[cfg(unix)]
+pub mod bound;
 mod conn;
 mod conn_task;
 mod env;

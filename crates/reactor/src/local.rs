@@ -16,9 +16,15 @@ use crate::sys;
 /// Connects to `path`; the error comes with the syscall node:net names in its message.
 #[cfg(unix)]
 pub(crate) async fn connect(path: &str) -> Result<Stream, (io::Error, Syscall)> {
+    let socket = socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None).map_err(|e| (e, Syscall::Connect))?;
+    connect_with(socket, path).await
+}
+
+/// Connects `socket` (new, or bound: `bound::connect_path`) to `path`.
+#[cfg(unix)]
+pub(crate) async fn connect_with(socket: socket2::Socket, path: &str) -> Result<Stream, (io::Error, Syscall)> {
     let fail = |e| (e, Syscall::Connect);
     let addr = sys::unix_sockaddr(path).map_err(fail)?;
-    let socket = socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None).map_err(fail)?;
     socket.set_nonblocking(true).map_err(fail)?;
     let in_progress = match socket.connect(&addr) {
         Ok(()) => false,
