@@ -709,24 +709,24 @@ proto._writeGeneric = function _writeGeneric(this: any, writev: boolean, data: a
 // rsnet's fd passing (node:net's old API): write(data[, encoding], fd[, cb]) sends the
 // descriptor with SCM_RIGHTS alongside the data, over a Unix-domain socket. `fd` is a
 // number, or an rsnet Socket or Server whose own descriptor is sent.
+//
+// Match node:net wherever its meaning is fixed: node:net takes a second argument that is
+// not a string or a function as an encoding (a falsy one is the default; any other
+// throws ERR_UNKNOWN_ENCODING) and ignores a third that is not a function. So a
+// descriptor is recognised only on a Unix-domain socket, and only if it is one that is
+// open now (a positive integer, or a socket or server that has one); anything else
+// means what it means to node:net. The one call whose outcome differs is a write naming
+// an open descriptor on a Unix socket, which depends on which descriptors happen to be
+// open: node:net's own outcome is not fixed there either.
 proto.write = function write(this: any, data: any, a?: any, b?: any, c?: any) {
   // write(data[, encoding][, fd][, cb]): the descriptor follows the encoding, if any.
   const hasEncoding = typeof a === 'string' || a === null;
-  const fdArg = hasEncoding ? b : a;
-  if (fdArg === undefined || fdArg === null || typeof fdArg === 'function') {
-    return (stream.Duplex.prototype.write as any).call(this, data, a, b);
-  }
+  const fd = passableDescriptor(this, hasEncoding ? b : a);
+  if (fd === null) return (stream.Duplex.prototype.write as any).call(this, data, a, b);
   const encoding = hasEncoding ? a : undefined;
   const cb = hasEncoding ? c : b;
-  const fd = descriptorOf(fdArg);
   // Errors here are thrown before anything is queued, so no byte is lost and the
   // socket stays usable.
-  if (!this._handle || this._handle.kind !== 'pipe') {
-    throw Object.assign(new Error('File descriptors can only be passed over Unix-domain sockets'), {
-      code: 'ERR_RSNET_FD_PASSING_UNSUPPORTED',
-    });
-  }
-  if (!fdIsOpen(fd)) throw errnoException(EBADF, 'write');
   let buf: Buffer;
   if (typeof data === 'string') buf = Buffer.from(data, encoding || 'utf8');
   else if (data instanceof Uint8Array) buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -739,14 +739,15 @@ proto.write = function write(this: any, data: any, a?: any, b?: any, c?: any) {
   return (stream.Duplex.prototype.write as any).call(this, buf, cb);
 };
 
-function descriptorOf(value: any): number {
+/** The descriptor `value` names for passing over `socket`, or null: node:net's meaning. */
+function passableDescriptor(socket: any, value: unknown): number | null {
+  if (socket._handle?.kind !== 'pipe' || value === null || value === undefined) return null;
   if (typeof value === 'number') {
-    validateInt32(value, 'fd', 0);
-    return value;
+    return Number.isInteger(value) && value > 0 && value <= 0x7fffffff && fdIsOpen(value) ? value : null;
   }
-  const handle = value?._handle;
-  if (handle && typeof handle.fd === 'number' && handle.fd >= 0) return handle.fd;
-  throw new ERR_INVALID_ARG_TYPE('fd', ['number', 'net.Socket', 'net.Server'], value);
+  const handle = typeof value === 'object' ? (value as { _handle?: { fd?: unknown } })._handle : undefined;
+  const fd = handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : null;
 }
 
 /** _writev when some chunk carries a descriptor: one chunk at a time, in order. */
