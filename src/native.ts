@@ -182,4 +182,6 @@ export const SYSCALL_NAMES: Record<number, string> = {
   5: 'accept',
   6: 'shutdown',
   7: 'listen',
+  // A connect that failed at once; the error's syscall is 'connect' (socket.ts).
+  8: 'connect now',
 };

@@ -906,7 +906,9 @@ function onError(socket: any, errno: number, syscall: string): void {
   const handle: TcpHandle = socket._handle;
   switch (syscall) {
     case 'connect':
-      return afterConnectFailed(socket, errno);
+      return afterConnectFailed(socket, errno, false);
+    case 'connect now':
+      return afterConnectFailed(socket, errno, true);
     case 'bind': {
       const req: ConnectRequest = socket[kConnectRequest];
       return socket.destroy(exceptionWithHostPort(errno, 'bind', req.localAddress, req.localPort));
@@ -940,7 +942,7 @@ function afterConnect(socket: any): void {
   if (socket.readable && !socket.isPaused()) socket.read(0);
 }
 
-function afterConnectFailed(socket: any, errno: number): void {
+function afterConnectFailed(socket: any, errno: number, atOnce: boolean): void {
   if (socket.destroyed) return;
   clearAttemptTimer(socket);
   const req: ConnectRequest = socket[kConnectRequest];
@@ -951,8 +953,11 @@ function afterConnectFailed(socket: any, errno: number): void {
   }
   let details: string | undefined;
   if (req.localAddress && req.localPort) details = `${req.localAddress}:${req.localPort}`;
+  // Match node:net: a connect that failed at once names the socket's local address,
+  // which for a socket not bound by the caller is the wildcard and port 0.
+  else if (atOnce && !req.localAddress && !req.localPort) details = req.addressType === 6 ? ':::0' : '0.0.0.0:0';
   const ex: any = exceptionWithHostPort(errno, 'connect', req.address, req.port, details);
-  if (details) {
+  if (details && !atOnce) {
     ex.localAddress = req.localAddress;
     ex.localPort = req.localPort;
   }

@@ -40,7 +40,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use rsnet_reactor::{ConnectTarget, Env as ReactorEnv, ListenOptions};
 
-use crate::addr::parse_ip;
+use crate::addr::parse_socket_addr;
 use crate::server_handle::ServerHandle;
 use crate::wake::TsfnWaker;
 
@@ -104,7 +104,7 @@ impl Binding {
         ipv6_only: bool,
         reuse_port: bool,
     ) -> Result<Either<ServerHandle, i32>> {
-        let addr = SocketAddr::new(parse_ip(&host)?, port as u16);
+        let addr = parse_socket_addr(&host, port)?;
         let opts = ListenOptions { addr, backlog, ipv6_only, reuse_port };
         Ok(match self.env.listen(&opts) {
             Ok(listener) => Either::A(ServerHandle::new(listener)),
@@ -163,7 +163,7 @@ impl Binding {
             // SAFETY: JS hands over the descriptor its BoundSocket held and forgets it.
             let fd = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
             let target = match (host, path) {
-                (Some(host), _) => ConnectTarget::TcpFromBound { addr: SocketAddr::new(parse_ip(&host)?, port as u16), fd },
+                (Some(host), _) => ConnectTarget::TcpFromBound { addr: parse_socket_addr(&host, port)?, fd },
                 (None, Some(path)) => ConnectTarget::PathFromBound { path, fd },
                 (None, None) => return Err(napi::Error::from_reason("rsnet: connectBound needs a host or a path")),
             };
@@ -186,17 +186,14 @@ impl Binding {
         local_host: Option<String>,
         local_port: Option<u32>,
     ) -> Result<u32> {
-        let addr = SocketAddr::new(parse_ip(&host)?, port as u16);
+        let addr = parse_socket_addr(&host, port)?;
         let local = match (local_host, local_port) {
             (None, None) => None,
-            (host, port) => {
-                let ip = match host {
-                    Some(h) => parse_ip(&h)?,
-                    None if addr.is_ipv4() => std::net::Ipv4Addr::UNSPECIFIED.into(),
-                    None => std::net::Ipv6Addr::UNSPECIFIED.into(),
-                };
-                Some(SocketAddr::new(ip, port.unwrap_or(0) as u16))
-            }
+            (host, port) => Some(match host {
+                Some(h) => parse_socket_addr(&h, port.unwrap_or(0))?,
+                None if addr.is_ipv4() => SocketAddr::new(std::net::Ipv4Addr::UNSPECIFIED.into(), port.unwrap_or(0) as u16),
+                None => SocketAddr::new(std::net::Ipv6Addr::UNSPECIFIED.into(), port.unwrap_or(0) as u16),
+            }),
         };
         Ok(conn_table::insert(self.env.connect(ConnectTarget::Tcp { addr, local })))
     }
@@ -238,7 +235,7 @@ pub fn guess_handle_type(fd: i32) -> String {
 #[cfg(unix)]
 #[napi(js_name = "bindTcp", catch_unwind)]
 pub fn bind_tcp(host: String, port: u32, ipv6_only: bool, reuse_port: bool) -> Result<i32> {
-    let addr = SocketAddr::new(parse_ip(&host)?, port as u16);
+    let addr = parse_socket_addr(&host, port)?;
     Ok(rsnet_reactor::bound::bind_tcp(addr, ipv6_only, reuse_port).unwrap_or_else(|e| -rsnet_reactor::errno_of(&e)))
 }
 

@@ -11,6 +11,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use tokio::io::Ready;
+#[cfg(not(unix))]
 use tokio::net::TcpSocket;
 use tokio::time::Sleep;
 
@@ -147,6 +148,34 @@ async fn connect(
     }
 }
 
+/// Connects, telling a connect that failed at once (`Syscall::ConnectNow`: an
+/// unreachable network, a zone that does not exist) from one that failed later.
+#[cfg(unix)]
+async fn connect_tcp(addr: SocketAddr, local: Option<SocketAddr>) -> Result<tokio::net::TcpStream, (io::Error, Syscall)> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let fail = |e| (e, Syscall::Connect);
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP)).map_err(fail)?;
+    socket.set_nonblocking(true).map_err(fail)?;
+    if let Some(local) = local {
+        socket.bind(&local.into()).map_err(|e| (e, Syscall::Bind))?;
+    }
+    let in_progress = match socket.connect(&addr.into()) {
+        Ok(()) => false,
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => true,
+        Err(e) => return Err((e, Syscall::ConnectNow)),
+    };
+    let std_stream: std::net::TcpStream = socket.into();
+    let stream = tokio::net::TcpStream::from_std(std_stream).map_err(fail)?;
+    if in_progress {
+        stream.writable().await.map_err(fail)?;
+        if let Some(e) = stream.take_error().map_err(fail)? {
+            return Err(fail(e));
+        }
+    }
+    Ok(stream)
+}
+
+#[cfg(not(unix))]
 async fn connect_tcp(addr: SocketAddr, local: Option<SocketAddr>) -> Result<tokio::net::TcpStream, (io::Error, Syscall)> {
     let socket = if addr.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() }.map_err(|e| (e, Syscall::Connect))?;
     if let Some(local) = local {

@@ -50,4 +50,7 @@ pub enum Syscall {
     Accept = 5,
     Shutdown = 6,
     Listen = 7,
+    /// A connect that failed at once (the syscall itself, not later): Match node:net,
+    /// whose error then names the socket's local address (`- Local (:::0)`).
+    ConnectNow = 8,
 }
