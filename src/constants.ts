@@ -6,7 +6,7 @@
 import { constants } from 'os';
 import { getSystemErrorMap } from 'util';
 
-type ErrnoName = 'EADDRINUSE' | 'EINVAL' | 'ENOENT' | 'EACCES' | 'EBADF' | 'ENOTCONN' | 'EPIPE' | 'ETIMEDOUT';
+type ErrnoName = 'EADDRINUSE' | 'EALREADY' | 'EINVAL' | 'ENOENT' | 'EACCES' | 'EBADF' | 'ENOTCONN' | 'EPIPE' | 'ETIMEDOUT';
 
 function reactorErrno(name: ErrnoName): number {
   if (process.platform !== 'win32') return constants.errno[name];
@@ -17,6 +17,7 @@ function reactorErrno(name: ErrnoName): number {
 }
 
 export const EADDRINUSE = reactorErrno('EADDRINUSE');
+export const EALREADY = reactorErrno('EALREADY');
 export const EINVAL = reactorErrno('EINVAL');
 export const ENOENT = reactorErrno('ENOENT');
 export const EACCES = reactorErrno('EACCES');

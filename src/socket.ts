@@ -24,6 +24,7 @@ import {
   EV_TIMEOUT,
   EV_SHUTDOWN_DONE,
   SYSCALL_NAMES,
+  rareSocketCalls,
 } from './native';
 import {
   errnoException,
@@ -58,7 +59,7 @@ import { defaultAutoSelectFamily, defaultAutoSelectFamilyAttemptTimeout } from '
 import { isBlocked, validateBlockList } from './block_list';
 import { applyTypeOfService, installTypeOfService } from './type_of_service';
 import { BoundSocket, kBoundSocketConsume, type BoundDescriptor } from './bound_socket';
-import { ENOTCONN, EPIPE, EBADF, ETIMEDOUT, O_RDONLY, O_WRONLY, DEFAULT_IPV4_ADDR, DEFAULT_IPV6_ADDR, NODE_MAJOR } from './constants';
+import { EALREADY, ENOTCONN, EPIPE, EBADF, ETIMEDOUT, O_RDONLY, O_WRONLY, DEFAULT_IPV4_ADDR, DEFAULT_IPV6_ADDR, NODE_MAJOR } from './constants';
 
 /** A Buffer written with `write(data, fd)` carries the descriptor to pass here. */
 const kFdToSend = Symbol('kFdToSend');
@@ -1231,6 +1232,14 @@ function internalConnect(
 ): void {
   if (localAddress || localPort) {
     localAddress = localAddress || (addressType === 4 ? DEFAULT_IPV4_ADDR : DEFAULT_IPV6_ADDR);
+  }
+  if (self._handle.attached) {
+    // Match node:net: connect() again on a socket destroyed while its connect was on
+    // its way makes two connects of one handle (the first one's deferred step finds the
+    // second's handle); the second is EALREADY, with the socket's local side.
+    const local = rareSocketCalls.socketLocalAddress(self._handle.id);
+    self.destroy(exceptionWithHostPort(EALREADY, 'connect', address, port, local ? `${local.address}:${local.port}` : undefined));
+    return;
   }
   self[kConnectRequest] = { address, port, addressType, localAddress, localPort } as ConnectRequest;
   self.emit('connectionAttempt', address, port, addressType);
