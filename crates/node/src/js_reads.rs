@@ -2,8 +2,8 @@
 //! event loop, so the sockets JavaScript consumes are read on its thread in libuv's
 //! poll phase, as node:net's are, and their events dispatched in one JS call.
 //!
-//! One libuv poll handle per JS thread, on the poller's epoll descriptor, made on the
-//! first `readStart` that the poller takes. It is unref'd: liveness stays the
+//! One libuv poll handle per JS thread, on the poller's epoll descriptor, made with the
+//! binding (`set_drain`). It is unref'd: liveness stays the
 //! threadsafe function's (see wake.rs), which JS refs exactly while a handle is active.
 //! When it fires, every ready socket gets a read straight into a Buffer, which becomes
 //! its `'data'` chunk, with a record in the env's event batch (no cross-thread
@@ -110,6 +110,13 @@ pub unsafe fn set_drain(env: sys::napi_env, drain: sys::napi_value, chunks: sys:
         return Err(napi::Error::from_reason("rsnet: could not set up the JS thread's reads"));
     }
     let _ = ENTRY.try_with(|e| *e.borrow_mut() = Some(JsEntry { env, drain: reference, context, chunks: chunks_ref }));
+    // The poller now, not at the first readStart: its epoll descriptor would otherwise be
+    // made when the process may be out of descriptors, taking the one the accept loop
+    // frees from its reserve to drain the backlog (see the reactor's emfile.rs; strace
+    // showed this epoll_create1 winning that race).
+    let _ = WATCHER.try_with(|w| {
+        ensure_watcher(&mut w.borrow_mut());
+    });
     Ok(())
 }
 

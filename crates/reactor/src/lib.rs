@@ -42,6 +42,8 @@ mod adopt;
 pub mod bound;
 mod conn;
 mod conn_task;
+#[cfg(unix)]
+mod emfile;
 mod env;
 mod event;
 mod idle;

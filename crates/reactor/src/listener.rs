@@ -135,6 +135,8 @@ impl Listener {
 }
 
 pub(crate) async fn accept_loop(listener: Arc<Listener>, env: Arc<EnvShared>, mut socket: AnyListener) {
+    #[cfg(unix)]
+    crate::emfile::ensure_reserve();
     loop {
         if listener.closing.load(Ordering::Acquire) {
             break;
@@ -162,6 +164,15 @@ pub(crate) async fn accept_loop(listener: Arc<Listener>, env: Arc<EnvShared>, mu
                 Err(e) => {
                     if listener.closing.load(Ordering::Acquire) {
                         break;
+                    }
+                    #[cfg(unix)]
+                    if crate::emfile::is_out_of_descriptors(&e) {
+                        if !crate::emfile::drain_backlog(socket.os_handle()) {
+                            // No reserve to spend: rest, then take one again.
+                            tokio::time::sleep(ACCEPT_ERROR_BACKOFF).await;
+                            crate::emfile::ensure_reserve();
+                        }
+                        continue;
                     }
                     env.sink.push(listener.id, EventKind::Error, sys::errno_of(&e), Syscall::Accept as i32);
                     tokio::time::sleep(ACCEPT_ERROR_BACKOFF).await;
