@@ -7,7 +7,7 @@
 // done: rsnet's BoundSocket is an ordinary object there.
 
 import * as fs from 'fs';
-import { NODE_MAJOR, DEFAULT_IPV4_ADDR, DEFAULT_IPV6_ADDR, EACCES, ENOENT } from './constants';
+import { NODE_MAJOR, NODE_MINOR, DEFAULT_IPV4_ADDR, DEFAULT_IPV6_ADDR, EACCES, ENOENT } from './constants';
 import {
   ERR_INVALID_ARG_VALUE,
   ERR_SOCKET_HANDLE_ADOPTED,
@@ -17,8 +17,6 @@ import {
 import { isIP } from './ip';
 import { closeFd, rareSocketCalls as calls } from './native';
 import { validateBoolean, validateObject, validatePort, validateString } from './validate';
-
-const NODE_MINOR = Number(process.versions.node.split('.')[1]);
 
 /**
  * Whether rsnet has BoundSocket: where the running Node's node:net has it (verified on

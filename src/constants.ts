@@ -39,3 +39,4 @@ export const DEFAULT_IPV6_ADDR = '::';
  * versions, rsnet follows the Node it runs on, as a drop-in must.
  */
 export const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+export const NODE_MINOR = Number(process.versions.node.split('.')[1]);

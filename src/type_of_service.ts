@@ -3,11 +3,9 @@
 // Node 24.14 and 26; rsnet defines them where the running Node does, as the rest of
 // its API follows the running Node (see NODE_MAJOR).
 
-import { EBADF, NODE_MAJOR } from './constants';
+import { EBADF, NODE_MAJOR, NODE_MINOR } from './constants';
 import { ERR_INVALID_ARG_TYPE, errnoException } from './errors';
 import { validateInteger } from './validate';
-
-const NODE_MINOR = Number(process.versions.node.split('.')[1]);
 
 /** Whether the running Node's node:net has the two methods. */
 export const HAS_TYPE_OF_SERVICE = NODE_MAJOR >= 25 || (NODE_MAJOR === 24 && NODE_MINOR >= 14);

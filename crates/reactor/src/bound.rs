@@ -45,12 +45,7 @@ pub fn bind_path(path: &str) -> io::Result<RawFd> {
 
 /// Connects the bound TCP socket `fd` to `addr`.
 pub(crate) async fn connect_tcp(fd: OwnedFd, addr: SocketAddr) -> Result<Stream, (io::Error, Syscall)> {
-    let fail = |e| (e, Syscall::Connect);
-    let socket = Socket::from(fd);
-    socket.set_nonblocking(true).map_err(fail)?;
-    let std_stream: std::net::TcpStream = socket.into();
-    let socket = tokio::net::TcpSocket::from_std_stream(std_stream);
-    socket.connect(addr).await.map(Stream::Tcp).map_err(fail)
+    crate::conn_task::connect_tcp_socket(Socket::from(fd), addr).await.map(Stream::Tcp)
 }
 
 /// Connects the bound Unix socket `fd` to `path`.

@@ -153,12 +153,18 @@ async fn connect(
 #[cfg(unix)]
 async fn connect_tcp(addr: SocketAddr, local: Option<SocketAddr>) -> Result<tokio::net::TcpStream, (io::Error, Syscall)> {
     use socket2::{Domain, Protocol, Socket, Type};
-    let fail = |e| (e, Syscall::Connect);
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP)).map_err(fail)?;
-    socket.set_nonblocking(true).map_err(fail)?;
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP)).map_err(|e| (e, Syscall::Connect))?;
     if let Some(local) = local {
         socket.bind(&local.into()).map_err(|e| (e, Syscall::Bind))?;
     }
+    connect_tcp_socket(socket, addr).await
+}
+
+/// Connects `socket` (new, or bound before: `bound::connect_tcp`) to `addr`.
+#[cfg(unix)]
+pub(crate) async fn connect_tcp_socket(socket: socket2::Socket, addr: SocketAddr) -> Result<tokio::net::TcpStream, (io::Error, Syscall)> {
+    let fail = |e| (e, Syscall::Connect);
+    socket.set_nonblocking(true).map_err(fail)?;
     let in_progress = match socket.connect(&addr.into()) {
         Ok(()) => false,
         Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => true,
