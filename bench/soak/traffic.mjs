@@ -26,9 +26,9 @@ if (!(CONNECTIONS > 0 && BYTES >= 0 && Number.isFinite(SEED))) {
 }
 
 /** Writes are 1 B to 256 KiB, log-uniform: many small writes and some large ones. */
-const MAX_WRITE = Number(process.env.SOAK_MAX_WRITE ?? 256 * 1024);
+const MAX_WRITE = 256 * 1024;
 /** One receive in 64 pauses the socket for 0 to 8 ms. */
-const PAUSE_ONE_IN = Number(process.env.SOAK_PAUSE_ONE_IN ?? 64);
+const PAUSE_ONE_IN = 64;
 const PAUSE_MAX_MS = 8;
 /** Connects in steps of 100, so the 511-deep backlog never overflows into SYN retries (1 s each). */
 const CONNECT_STEP = 100;
