@@ -153,6 +153,13 @@ export declare function setIoThreads(n: number): boolean
  */
 export declare function setLongPathTruncation(truncate: boolean): void
 
+/**
+ * connect(2) once more on a connected socket (node:net's `connect()` called again):
+ * to `host`:`port` when `host` is an IP literal, else to `path`. 0, or a positive
+ * errno (EBADF when the socket is gone, EINVAL for what cannot be an address).
+ */
+export declare function socketConnectAgain(id: number, host: string | undefined | null, port: number, path?: string | undefined | null): number
+
 /** The descriptor while open, else -1. */
 export declare function socketFd(id: number): number
 

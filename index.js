@@ -851,6 +851,7 @@ module.exports.installRawCalls = nativeBinding.installRawCalls
 module.exports.setAbstractNamePadding = nativeBinding.setAbstractNamePadding
 module.exports.setIoThreads = nativeBinding.setIoThreads
 module.exports.setLongPathTruncation = nativeBinding.setLongPathTruncation
+module.exports.socketConnectAgain = nativeBinding.socketConnectAgain
 module.exports.socketFd = nativeBinding.socketFd
 module.exports.socketGetTypeOfService = nativeBinding.socketGetTypeOfService
 module.exports.socketLocalAddress = nativeBinding.socketLocalAddress

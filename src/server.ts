@@ -228,8 +228,23 @@ function setupListenHandle(
   /** A BoundSocket's Unix path: its file is removed when the server closes. */
   boundPath?: string,
 ): void {
-  // Match node:net: the backlog reaches listen(2) as an int32 ('x' becomes 0).
-  const backlogInt = (backlog || DEFAULT_BACKLOG) | 0;
+  // Match node:net: the backlog reaches listen(2) as an int32 ('x' becomes 0); one that
+  // cannot become a number (a Symbol, a BigInt) throws, but only once the address is
+  // bound, so a bind error is emitted first (backlogAsInt32).
+  const backlogInt = backlogAsInt32(backlog || DEFAULT_BACKLOG);
+  if (backlogInt instanceof TypeError) {
+    setupListenHandle(self, address, port, addressType, DEFAULT_BACKLOG, ipv6Only, fd, boundPath);
+    if (!self._handle) return;
+    // node:net's handle stays bound and never listens; this one was listening for the
+    // moment between, and is closed before anything can be accepted on this thread.
+    // Its 'listening' is not emitted: emitListeningNT finds no handle.
+    self._handle.close();
+    unregister(self._handle.id);
+    releaseRef(self._handle);
+    self._handle = null;
+    self._connectionKey = undefined;
+    throw backlogInt;
+  }
   // The reactor never starts reading an accepted socket by itself: the Socket starts it
   // once its 'connection' handlers have run (socketForAccepted), so that a pipe() made
   // there moves even the first bytes natively.
@@ -283,6 +298,17 @@ function setupListenHandle(
   // listen(handle) keeps the process alive once, and stops when whoever owns it closes.
   if (!self._unref) holdRef(result);
   process.nextTick(emitListeningNT, self);
+}
+
+/**
+ * `value` as C++'s Int32Value sees it, or the TypeError it throws: a Symbol and a BigInt
+ * (which JavaScript's `| 0` would mix up) cannot be converted; anything else goes through
+ * Number (valueOf), NaN and the rest becoming 0.
+ */
+function backlogAsInt32(value: unknown): number | TypeError {
+  if (typeof value === 'symbol') return new TypeError('Cannot convert a Symbol value to a number');
+  if (typeof value === 'bigint') return new TypeError('Cannot convert a BigInt value to a number');
+  return Number(value) | 0;
 }
 
 /** A TCP listen() in a cluster worker: the primary's socket (see cluster_listen.ts). */

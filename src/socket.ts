@@ -59,7 +59,8 @@ import { defaultAutoSelectFamily, defaultAutoSelectFamilyAttemptTimeout } from '
 import { isBlocked, validateBlockList } from './block_list';
 import { applyTypeOfService, installTypeOfService } from './type_of_service';
 import { BoundSocket, kBoundSocketConsume, type BoundDescriptor } from './bound_socket';
-import { EALREADY, ENOTCONN, EPIPE, EBADF, ETIMEDOUT, O_RDONLY, O_WRONLY, DEFAULT_IPV4_ADDR, DEFAULT_IPV6_ADDR, NODE_MAJOR } from './constants';
+import { connectAgain, type ConnectSteps } from './connect_again';
+import { ENOTCONN, EPIPE, EBADF, ETIMEDOUT, O_RDONLY, O_WRONLY, DEFAULT_IPV4_ADDR, DEFAULT_IPV6_ADDR, NODE_MAJOR } from './constants';
 
 /** A Buffer written with `write(data, fd)` carries the descriptor to pass here. */
 const kFdToSend = Symbol('kFdToSend');
@@ -168,6 +169,9 @@ export function Socket(this: any, options?: any): any {
     this[kBoundSource] = options.handle[kBoundSocketConsume]();
   } else if (options.handle) {
     this._handle = options.handle;
+    // Match node:net: the handle is marked as this socket's, which a primitive cannot be
+    // (strict mode: "Cannot create property 'Symbol(owner_symbol)' on number '1'").
+    this._handle[kHandleOwner] = this;
   } else if (options.fd !== undefined) {
     // Match node:net: only a TCP socket or a pipe (Unix socket or FIFO) can be adopted;
     // the old `type` option ('tcp4', 'tcp6', 'unix') is not needed to tell which.
@@ -571,6 +575,9 @@ proto.destroySoon = function destroySoon(this: any) {
   else this.once('finish', this.destroy);
 };
 
+/** Marks a handle given to the constructor as the socket's (node:net's owner_symbol). */
+const kHandleOwner = Symbol('owner_symbol');
+
 proto._destroy = function _destroy(this: any, exception: Error | null, cb: (err: Error | null) => void) {
   if (this[kBoundSource]) {
     // An adopted BoundSocket never connected from: its descriptor goes with the socket.
@@ -590,7 +597,11 @@ proto._destroy = function _destroy(this: any, exception: Error | null, cb: (err:
     this.resetAndClosing = false;
     // Match node:net (libuv): a closed handle cancels its pending write and shutdown,
     // whose callbacks run before the handle's close callback emits 'close'.
-    handle.close(reset, () => {
+    // Match node:net: a handle given as `new Socket({ handle })` without close() fails
+    // here with the TypeError node's gives, which V8 words after the expression
+    // ("self._handle.close is not a function"); destroy() emits it.
+    const self = this;
+    self._handle.close(reset, () => {
       const writeCb = handle.writeCallback;
       handle.writeCallback = null;
       if (writeCb) writeCb(null);
@@ -943,6 +954,9 @@ function afterConnect(socket: any): void {
   if (socket.readable && !socket.isPaused()) socket.read(0);
 }
 
+/** The steps connect_again.ts takes from here. */
+const CONNECT_STEPS: ConnectSteps = { afterConnect };
+
 function afterConnectFailed(socket: any, errno: number, atOnce: boolean): void {
   if (socket.destroyed) return;
   clearAttemptTimer(socket);
@@ -1019,6 +1033,10 @@ proto.connect = function connect(this: any, ...args: any[]) {
     validateString(path, 'options.path');
     this[kConnectRequest] = { address: path, port: undefined, addressType: undefined } as any;
     this.emit('connectionAttempt', path, undefined, undefined);
+    if (this._handle.attached) {
+      connectAgain(this, { path }, CONNECT_STEPS);
+      return this;
+    }
     this._handle.attach(bound ? connectFromBound(this, null, 0, path) : binding.connectUnix(path), true);
   } else {
     lookupAndConnect(this, options);
@@ -1233,19 +1251,18 @@ function internalConnect(
   if (localAddress || localPort) {
     localAddress = localAddress || (addressType === 4 ? DEFAULT_IPV4_ADDR : DEFAULT_IPV6_ADDR);
   }
-  if (self._handle.attached) {
-    // Match node:net: connect() again on a socket destroyed while its connect was on
-    // its way makes two connects of one handle (the first one's deferred step finds the
-    // second's handle); the second is EALREADY, with the socket's local side.
-    const local = rareSocketCalls.socketLocalAddress(self._handle.id);
-    self.destroy(exceptionWithHostPort(EALREADY, 'connect', address, port, local ? `${local.address}:${local.port}` : undefined));
-    return;
-  }
   self[kConnectRequest] = { address, port, addressType, localAddress, localPort } as ConnectRequest;
   self.emit('connectionAttempt', address, port, addressType);
   if (isBlocked(self.blockList, address)) {
     // Match node:net: announced as an attempt, then refused before it is made.
     self.destroy(new ERR_IP_BLOCKED(address));
+    return;
+  }
+  // A socket connected, or connecting, already (also: one destroyed while connecting,
+  // connected again, whose first connect's deferred step lands here on the second's
+  // handle): see connect_again.ts.
+  if (self._handle.attached) {
+    connectAgain(self, { address, port, addressType }, CONNECT_STEPS);
     return;
   }
   self._handle.attach(

@@ -137,6 +137,11 @@ export class TcpHandle {
   }
 
   /** Whether the reactor has the socket (connecting or connected) for calls. */
+  /** A connect is on its way (attached, not connected yet). */
+  get isConnecting(): boolean {
+    return this.has(CONNECTING);
+  }
+
   get attached(): boolean {
     return this.id !== NO_ID;
   }
@@ -210,6 +215,12 @@ export class TcpHandle {
   }
 
   /** The connect in flight succeeded. */
+  /** connect() again on a connected socket: its request is pending (connect_again.ts). */
+  connectingAgain(): void {
+    this.flags |= CONNECTING;
+    this.updateLiveness();
+  }
+
   connected(): void {
     this.flags &= ~CONNECTING;
     this.updateLiveness();

@@ -93,3 +93,32 @@ pub fn socket_options(id: u32) -> Option<SocketOptionsJs> {
 pub fn socket_fd(id: u32) -> i32 {
     conn_table::with(id, |c| c.js_fd()).flatten().unwrap_or(-1)
 }
+
+/// connect(2) once more on a connected socket (node:net's `connect()` called again):
+/// to `host`:`port` when `host` is an IP literal, else to `path`. 0, or a positive
+/// errno (EBADF when the socket is gone, EINVAL for what cannot be an address).
+#[napi(js_name = "socketConnectAgain", catch_unwind)]
+pub fn socket_connect_again(id: u32, host: Option<String>, port: u32, path: Option<String>) -> i32 {
+    let outcome = match (host, path) {
+        (Some(host), _) => match crate::addr::parse_socket_addr(&host, port) {
+            Ok(to) => conn_table::with(id, |c| c.connect_again_ip(to)),
+            Err(_) => Some(Err(std::io::Error::from(std::io::ErrorKind::InvalidInput))),
+        },
+        #[cfg(unix)]
+        (None, Some(path)) => conn_table::with(id, |c| c.connect_again_path(&path)),
+        _ => Some(Err(std::io::Error::from(std::io::ErrorKind::InvalidInput))),
+    };
+    match outcome {
+        None => errno(rsnet_reactor::ebadf()),
+        Some(Ok(())) => 0,
+        Some(Err(e)) if e.raw_os_error().is_none() => errno(einval()),
+        Some(Err(e)) => errno(e),
+    }
+}
+
+fn einval() -> std::io::Error {
+    #[cfg(unix)]
+    return std::io::Error::from_raw_os_error(libc::EINVAL);
+    #[cfg(not(unix))]
+    return std::io::Error::from(std::io::ErrorKind::InvalidInput);
+}

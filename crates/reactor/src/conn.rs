@@ -428,6 +428,23 @@ impl Conn {
         self.with_fd(|fd| unsafe { sys::peer_addr(fd) })
     }
 
+    /// connect(2) once more on this socket, connected already, to an IP peer: node:net's
+    /// `connect()` on a connected TCP socket (`sys::connect_again` says what follows).
+    pub fn connect_again_ip(&self, to: std::net::SocketAddr) -> io::Result<()> {
+        let to = socket2::SockAddr::from(to);
+        // SAFETY: `with_fd` holds the fd lock for the duration of the call.
+        self.with_fd(|fd| unsafe { sys::connect_again(fd, &to) })
+    }
+
+    /// As `connect_again_ip`, to a Unix path: node:net's `connect()` on a connected Unix
+    /// socket (with a path, or with a host, which libuv takes as a path).
+    #[cfg(unix)]
+    pub fn connect_again_path(&self, path: &str) -> io::Result<()> {
+        let to = sys::unix_sockaddr(path)?;
+        // SAFETY: `with_fd` holds the fd lock for the duration of the call.
+        self.with_fd(|fd| unsafe { sys::connect_again(fd, &to) })
+    }
+
     /// TCP_NODELAY and keepalive as the kernel has them (for tests and diagnostics).
     pub fn socket_options(&self) -> io::Result<sys::SocketOptions> {
         // SAFETY: `with_fd` holds the fd lock for the duration of the call.

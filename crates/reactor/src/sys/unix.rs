@@ -92,6 +92,19 @@ pub unsafe fn peer_addr(fd: RawFd) -> io::Result<SockAddr> {
     to_sock_addr(sock.peer_addr()?)
 }
 
+/// connect(2) on a socket that has connected already, once: what libuv does when
+/// node:net's `connect()` is called again on a connected socket. The kernel answers
+/// (0 for the same TCP peer the first time, EISCONN after; ENOENT for a Unix path that
+/// is not there), and the caller reports that.
+///
+/// # Safety
+/// `fd` must be an open socket for the duration of the call.
+pub unsafe fn connect_again(fd: RawFd, to: &socket2::SockAddr) -> io::Result<()> {
+    // SAFETY: see the function's contract.
+    let fd = unsafe { borrow(fd) };
+    SockRef::from(&fd).connect(to)
+}
+
 /// # Safety
 /// `fd` must be an open socket for the duration of the call.
 pub unsafe fn shutdown_write(fd: RawFd) -> io::Result<()> {

@@ -247,6 +247,16 @@ pub unsafe fn set_keepalive(h: OsHandle, on: bool, delay_secs: u32) -> io::Resul
     }
 }
 
+/// connect() once more on a connected socket (see the Unix one); a named pipe has no
+/// such call, and is ENOTSUP.
+///
+/// # Safety
+/// As [`with_socket`].
+pub unsafe fn connect_again(h: OsHandle, to: &socket2::SockAddr) -> io::Result<()> {
+    // SAFETY: the caller's contract.
+    unsafe { with_socket(h, |s| s.connect(to)) }
+}
+
 /// # Safety
 /// As [`with_socket`].
 pub unsafe fn local_addr(h: OsHandle) -> io::Result<SockAddr> {
