@@ -89,6 +89,15 @@ impl Harness {
     fn data_of(&self, id: u32) -> Vec<u8> {
         self.seen.iter().filter(|e| e.id == id && e.kind == EventKind::Data as i32).flat_map(|e| e.data.clone()).collect()
     }
+
+    /// `data_of(id).len()` without copying the bytes. The 8 MiB transfers poll this in
+    /// a loop, and copying all that was seen on each pass (byte by byte, through
+    /// `flat_map`) made `read_credit_bounds_what_is_delivered` take about 10 s of its
+    /// 20 s deadline in a debug build, and miss it under AddressSanitizer (3.3 of its
+    /// 8 MiB by then; `scripts/sanitize.sh`).
+    fn data_len_of(&self, id: u32) -> usize {
+        self.seen.iter().filter(|e| e.id == id && e.kind == EventKind::Data as i32).map(|e| e.data.len()).sum()
+    }
 }
 
 fn listen(h: &Harness) -> (Arc<rsnet_reactor::Listener>, SocketAddr) {
@@ -185,7 +194,7 @@ fn read_credit_bounds_what_is_delivered() {
     h.until("some data", |s| s.iter().any(|e| e.kind == EventKind::Data as i32));
     std::thread::sleep(Duration::from_millis(200));
     h.take();
-    let delivered: usize = h.data_of(c.id()).len();
+    let delivered: usize = h.data_len_of(c.id());
     assert!(delivered <= 256 * 1024, "delivered {delivered} bytes without credit");
     // Consuming everything delivered lets the whole transfer through.
     let mut acked = 0;
@@ -193,7 +202,7 @@ fn read_credit_bounds_what_is_delivered() {
     while acked < TOTAL {
         assert!(Instant::now() < deadline, "transfer stalled at {acked}");
         h.take();
-        let now = h.data_of(c.id()).len();
+        let now = h.data_len_of(c.id());
         if now > acked {
             c.consumed(now - acked);
             acked = now;
@@ -518,7 +527,7 @@ fn js_thread_reads_keep_order_across_hand_overs_and_send_no_wake_up() {
                 // As the binding does: what is dispatched is consumed, which gives the
                 // credit back (a socket without credit waits outside the poller).
                 h.take();
-                let now = h.data_of(c.id()).len();
+                let now = h.data_len_of(c.id());
                 c.consumed(now - acked);
                 acked = now;
                 poller.consumed(&c);
@@ -553,7 +562,7 @@ fn js_thread_reads_keep_order_across_hand_overs_and_send_no_wake_up() {
                     let bytes: usize = s.iter().filter(|e| e.id == id && e.kind == EventKind::Data as i32).map(|e| e.data.len()).sum();
                     bytes > acked || s.iter().any(|e| e.id == id && e.kind == EventKind::Eof as i32)
                 });
-                let now = h.data_of(c.id()).len();
+                let now = h.data_len_of(c.id());
                 c.consumed(now - acked);
                 acked = now;
             }
