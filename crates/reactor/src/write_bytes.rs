@@ -55,3 +55,22 @@ impl Default for WriteBytes {
         WriteBytes::Owned(Vec::new())
     }
 }
+
+/// A lent write is a raw pointer turned back into a slice on the conn task's thread:
+/// checked under Miri (`scripts/sanitize.sh`), which runs this without sockets.
+#[cfg(test)]
+mod tests {
+    use super::{LentBytes, WriteBytes};
+
+    #[test]
+    fn lent_bytes_read_back_as_lent_on_another_thread() {
+        let buffer = b"lent by JS".to_vec();
+        // SAFETY: `buffer` outlives `lent` and is not changed while it is queued.
+        let lent = WriteBytes::Lent(unsafe { LentBytes::new(&buffer[5..]) });
+        let (len, bytes) = std::thread::scope(|s| s.spawn(move || (lent.len(), lent.as_slice().to_vec())).join().unwrap());
+        assert_eq!((len, bytes.as_slice()), (5, &b"by JS"[..]));
+        let owned = WriteBytes::Owned(b"own".to_vec());
+        assert_eq!((owned.len(), owned.as_slice()), (3, &b"own"[..]));
+        assert_eq!(WriteBytes::default().len(), 0);
+    }
+}
