@@ -31,3 +31,35 @@ dt('connect() on a socket destroyed while connecting', async (net, ctx) => {
   ctx.rec('events', [...events].sort());
   await new Promise((resolve) => server.close(resolve));
 });
+
+// Sockets destroyed in one tick: libuv runs their close callbacks most recent first, so
+// node:net emits 'close' in the reverse order of the destroy() calls, and a pipe()
+// between two of them unpipes (pausing its source) after both have closed. (rsnet
+// emitted them in call order; found by the random-call property test.)
+dt('close order of sockets destroyed together', async (net, ctx) => {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  const peers = [];
+  server.on('connection', (s) => peers.push(s));
+  const a = net.connect(port, '127.0.0.1');
+  const b = net.connect(port, '127.0.0.1');
+  await Promise.all([a, b].map((s) => new Promise((resolve) => s.once('connect', resolve))));
+  const c = new net.Socket();
+  const order = [];
+  const closed = Promise.all([['a', a], ['b', b], ['c', c]].map(([name, s]) => new Promise((resolve) => {
+    s.on('close', () => {
+      order.push(name);
+      resolve();
+    });
+    for (const ev of ['pause', 'resume', 'unpipe']) s.on(ev, () => order.push(`${name}:${ev}`));
+  })));
+  b.pipe(a);
+  a.destroy();
+  c.destroy();
+  b.destroy();
+  await closed;
+  ctx.rec('order', order);
+  for (const p of peers) p.destroy();
+  await new Promise((resolve) => server.close(resolve));
+});

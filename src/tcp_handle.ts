@@ -18,6 +18,7 @@
 
 import { binding, register, unregister, countRef, uncountRef, EventTarget } from './dispatch';
 import { EV_CLOSED, EV_FD, closeFd, socketCalls as calls, rareSocketCalls as rare } from './native';
+import { closeTicket, runWhenClosed } from './close_queue';
 
 /** No reactor socket (yet, or not any more for calls): the reactor's ids start at 1. */
 const NO_ID = 0;
@@ -243,28 +244,28 @@ export class TcpHandle {
     this.flags |= CLOSED;
     this.updateLiveness();
     const id = this.id;
+    const ticket = closeTicket();
+    const closed = () => {
+      this.closeDone();
+      if (onClosed) onClosed();
+    };
     if (id === NO_ID || this.has(NATIVE_GONE)) {
       if (id !== NO_ID) {
         unregister(id);
         this.release();
         calls.forget(id);
       }
-      setImmediate(() => {
-        this.closeDone();
-        if (onClosed) onClosed();
-      });
+      runWhenClosed(ticket, closed);
       return;
     }
     register(id, {
       _onNativeEvent: (kind: number, a: number) => {
         if (kind === EV_CLOSED) {
           unregister(id);
-          // A later turn, as libuv's close callbacks: what destroy() queued with
-          // process.nextTick ('error') comes first even when the reactor was quicker.
-          setImmediate(() => {
-            this.closeDone();
-            if (onClosed) onClosed();
-          });
+          // A later turn, as libuv's close callbacks (close_queue.ts): what destroy()
+          // queued with process.nextTick ('error') comes first even when the reactor
+          // was quicker.
+          runWhenClosed(ticket, closed);
         } else if (kind === EV_FD) {
           closeFd(a);
         }
