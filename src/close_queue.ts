@@ -1,24 +1,42 @@
 // The close callbacks of socket handles, run in the order libuv runs them.
 //
-// Match libuv: a closed handle's callback runs in a later loop turn (the closing
-// phase), and the handles closed since the last one run most recent first: uv_close
+// Match libuv: a closed handle's callback runs in the closing phase of the loop turn
+// it was closed in, and the handles closed in one turn run most recent first: uv_close
 // prepends to the loop's closing list, and uv__run_closing_handles walks it from the
 // head. So `a.destroy(); b.destroy()` emits b's 'close' before a's, and a pipe()
-// between them unpipes after both. Here each close takes a ticket when it is asked
-// for, and its callback is queued once the reactor says the descriptor is closed; one
-// setImmediate runs what is queued, highest ticket first.
+// between them unpipes after both. Here a close waits for the reactor to close the
+// descriptor, which may take longer than a turn; so each close takes a ticket when it
+// is asked for (the turn it was asked in, and its place in it), its callback is queued
+// once the reactor says the descriptor is closed, and one setImmediate runs what is
+// queued: earlier turns first, and within a turn the most recent first.
 
-let nextTicket = 0;
-let queued: Array<{ ticket: number; run: () => void }> = [];
+interface Ticket {
+  turn: number;
+  order: number;
+}
+
+let turn = 0;
+let turnEndScheduled = false;
+let nextOrder = 0;
+let queued: Array<{ ticket: Ticket; run: () => void }> = [];
 let scheduled = false;
 
 /** Taken when a close is asked for: where its callback goes among the others. */
-export function closeTicket(): number {
-  return nextTicket++;
+export function closeTicket(): Ticket {
+  // A turn ends at the check phase after its first close (libuv's closing phase
+  // follows the check phase).
+  if (!turnEndScheduled) {
+    turnEndScheduled = true;
+    setImmediate(() => {
+      turn += 1;
+      turnEndScheduled = false;
+    });
+  }
+  return { turn, order: nextOrder++ };
 }
 
-/** Runs `run` in the next closing turn, in ticket order (most recent first). */
-export function runWhenClosed(ticket: number, run: () => void): void {
+/** Runs `run` in a later closing pass, in ticket order. */
+export function runWhenClosed(ticket: Ticket, run: () => void): void {
   queued.push({ ticket, run });
   if (!scheduled) {
     scheduled = true;
@@ -28,14 +46,14 @@ export function runWhenClosed(ticket: number, run: () => void): void {
 
 function runClosing(): void {
   scheduled = false;
-  const list = queued.sort((a, b) => b.ticket - a.ticket);
+  const list = queued.sort((a, b) => a.ticket.turn - b.ticket.turn || b.ticket.order - a.ticket.order);
   queued = [];
   for (let i = 0; i < list.length; i++) {
     try {
       list[i].run();
     } catch (err) {
       // Match node:net: a 'close' listener's exception is uncaught, and the other
-      // handles' callbacks still run (in the next turn here).
+      // handles' callbacks still run (in the next pass here).
       for (const rest of list.slice(i + 1)) runWhenClosed(rest.ticket, rest.run);
       throw err;
     }

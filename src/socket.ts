@@ -60,7 +60,7 @@ import { isBlocked, validateBlockList } from './block_list';
 import { applyTypeOfService, installTypeOfService } from './type_of_service';
 import { BoundSocket, kBoundSocketConsume, type BoundDescriptor } from './bound_socket';
 import { connectAgain, type ConnectSteps } from './connect_again';
-import { ENOTCONN, EPIPE, EBADF, ETIMEDOUT, O_RDONLY, O_WRONLY, DEFAULT_IPV4_ADDR, DEFAULT_IPV6_ADDR, NODE_MAJOR } from './constants';
+import { EINVAL, ENOTCONN, EPIPE, EBADF, ETIMEDOUT, O_RDONLY, O_WRONLY, DEFAULT_IPV4_ADDR, DEFAULT_IPV6_ADDR, NODE_MAJOR } from './constants';
 
 /** A Buffer written with `write(data, fd)` carries the descriptor to pass here. */
 const kFdToSend = Symbol('kFdToSend');
@@ -593,8 +593,16 @@ proto._destroy = function _destroy(this: any, exception: Error | null, cb: (err:
     // Match node:net: bytesRead/bytesWritten stay readable after destroy().
     this[kBytesRead] = handle.bytesRead;
     this[kBytesWritten] = handle.bytesWritten;
-    const reset = !!this.resetAndClosing;
+    let reset = !!this.resetAndClosing;
     this.resetAndClosing = false;
+    if (reset && handle.shuttingDown) {
+      // Match node:net (libuv's uv_tcp_close_reset): a reset after end() asked for the
+      // FIN is EINVAL, emitted here. node:net then drops the handle unclosed (its
+      // descriptor stays open and 'close' never comes); rsnet does better and closes it
+      // the ordinary way, with 'close' after the error.
+      reset = false;
+      this.emit('error', errnoException(EINVAL, 'reset'));
+    }
     // Match node:net (libuv): a closed handle cancels its pending write and shutdown,
     // whose callbacks run before the handle's close callback emits 'close'.
     // Match node:net: a handle given as `new Socket({ handle })` without close() fails
@@ -925,14 +933,23 @@ function onError(socket: any, errno: number, syscall: string): void {
       const req: ConnectRequest = socket[kConnectRequest];
       return socket.destroy(exceptionWithHostPort(errno, 'bind', req.localAddress, req.localPort));
     }
-    case 'write': {
-      const cb = handle.writeCallback;
-      handle.writeCallback = null;
-      const err = errnoException(errno, 'write');
-      if (cb) cb(err);
-      else socket.destroy(err);
+    case 'write':
+      // Match libuv: a failed write's callback runs a loop turn after the failure, and
+      // a socket's reads in a turn come before its writes; so an end of stream that
+      // arrived with the failure (the peer's FIN, then its reset) is read first, and
+      // 'end' comes before the write's 'error'. Here the failure can come from the
+      // reactor's thread before JS has even started reading (a JS thread busy while
+      // the peer hung up), so the error waits for the next turn's poll phase to have
+      // read: two setImmediate hops (check phase, then the next turn's check phase).
+      setImmediate(setImmediate, () => {
+        if (socket._handle !== handle) return;
+        const cb = handle.writeCallback;
+        handle.writeCallback = null;
+        const err = errnoException(errno, 'write');
+        if (cb) cb(err);
+        else socket.destroy(err);
+      });
       return;
-    }
     default:
       socket.destroy(errnoException(errno, syscall));
   }

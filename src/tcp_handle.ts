@@ -47,6 +47,8 @@ const READ_ACTIVE = 1 << 14;
 const CONNECTING = 1 << 15;
 /** close() has finished: the handle keeps nothing alive any more. */
 const CLOSE_DONE = 1 << 16;
+/** A shutdown was asked for (libuv's UV_HANDLE_SHUTTING): a reset is refused after it. */
+const SHUTTING = 1 << 17;
 
 export class TcpHandle {
   /** The reactor's socket id, once connecting or accepted; NO_ID before. */
@@ -138,6 +140,11 @@ export class TcpHandle {
   }
 
   /** Whether the reactor has the socket (connecting or connected) for calls. */
+  /** end() asked for the FIN already (whether or not it went out). */
+  get shuttingDown(): boolean {
+    return this.has(SHUTTING);
+  }
+
   /** A connect is on its way (attached, not connected yet). */
   get isConnecting(): boolean {
     return this.has(CONNECTING);
@@ -435,6 +442,7 @@ export class TcpHandle {
 
   /** 0 or an errno; -1: waits for queued writes, ShutdownDone follows. */
   shutdownNow(): number {
+    this.flags |= SHUTTING;
     return calls.shutdownNow(this.id);
   }
 

@@ -242,7 +242,7 @@ unsafe extern "C" fn on_readable(_handle: *mut c_void, _status: c_int, _events: 
             // SAFETY: on the JS thread, in a libuv callback, with this thread's live env.
             let Some(scope) = (unsafe { HandleScope::open(entry.env) }) else { break };
             let read = conn_table::with(id, |conn| {
-                let read = read_chunk(&entry, conn);
+                let read = read_chunk(&entry, conn, hang_up(id));
                 if !read.keep_watching {
                     with_poller(false, |p| p.after_read(conn, read));
                 }
@@ -306,7 +306,16 @@ impl Drop for HandleScope {
 
 /// One read of `conn` into the scratch Buffer, handed to JS as a chunk of its own
 /// (see the module's doc). Runs inside a handle scope.
-fn read_chunk(entry: &JsEntry, conn: &Conn) -> rsnet_reactor::JsRead {
+/// Whether the poller's last turn found socket `id` hung up (see `Env::read_for_js`).
+fn hang_up(id: u32) -> rsnet_reactor::HangUp {
+    WATCHER
+        .try_with(|w| w.borrow().as_ref().map(|watcher| watcher.poller.hung_up(id)))
+        .ok()
+        .flatten()
+        .unwrap_or(rsnet_reactor::HangUp::Unknown)
+}
+
+fn read_chunk(entry: &JsEntry, conn: &Conn, hang_up: rsnet_reactor::HangUp) -> rsnet_reactor::JsRead {
     let env = entry.env;
     let Some(data) = scratch_data(env) else {
         // No memory for a Buffer: V8 fails hard on its own soon after. Read nothing
@@ -316,7 +325,7 @@ fn read_chunk(entry: &JsEntry, conn: &Conn) -> rsnet_reactor::JsRead {
     // SAFETY: `data` is the scratch Buffer's READ_CHUNK bytes, alive while SCRATCH
     // holds its reference, which only this thread drops, and not during the read.
     let buf = unsafe { std::slice::from_raw_parts_mut(data.cast::<std::mem::MaybeUninit<u8>>(), READ_CHUNK) };
-    let read = thread_env::with(|e| e.read_for_js(conn, buf)).unwrap_or_default();
+    let read = thread_env::with(|e| e.read_for_js(conn, buf, hang_up)).unwrap_or_default();
     if read.own_bytes > 0 {
         // SAFETY: in a handle scope on the JS thread; the scratch holds `own_bytes`
         // initialized bytes.

@@ -49,6 +49,18 @@ pub struct Poller {
     watched: std::cell::Cell<usize>,
     /// The one socket in it, while there is exactly one and it is known which.
     sole: std::cell::Cell<Option<u32>>,
+    /// The sockets the last `ready` found hung up (EPOLLHUP), or None if it answered
+    /// without asking the kernel (the sole socket): see `hung_up`.
+    hung_up: Option<Vec<u32>>,
+}
+
+/// Whether a socket was hung up (EPOLLHUP) when the loop found it ready: `Unknown`
+/// when the poller answered without an `epoll_wait`, and a short read then asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HangUp {
+    Yes,
+    No,
+    Unknown,
 }
 
 /// What one read of a socket on the JS thread did.
@@ -79,7 +91,13 @@ impl Poller {
         }
         // SAFETY: `fd` was just created and nothing else owns it.
         let epoll = unsafe { OwnedFd::from_raw_fd(fd) };
-        Ok(Poller { epoll, events: Vec::with_capacity(EVENTS_PER_WAIT), watched: Default::default(), sole: Default::default() })
+        Ok(Poller {
+            epoll,
+            events: Vec::with_capacity(EVENTS_PER_WAIT),
+            watched: Default::default(),
+            sole: Default::default(),
+            hung_up: Some(Vec::new()),
+        })
     }
 
     /// The descriptor to watch for readability: readable while any socket is.
@@ -192,8 +210,11 @@ impl Poller {
         ids.clear();
         if let (1, Some(id)) = (self.watched.get(), self.sole.get()) {
             ids.push(id);
+            self.hung_up = None;
             return;
         }
+        let hung_up = self.hung_up.get_or_insert_with(Vec::new);
+        hung_up.clear();
         self.events.clear();
         // SAFETY: `events` has room for EVENTS_PER_WAIT entries, which the kernel fills
         // from the start; it reports how many.
@@ -206,6 +227,17 @@ impl Poller {
         // SAFETY: the kernel initialized the first `n` entries.
         unsafe { self.events.set_len(n as usize) };
         ids.extend(self.events.iter().map(|e| e.u64 as u32));
+        hung_up.extend(self.events.iter().filter(|e| e.events & libc::EPOLLHUP as u32 != 0).map(|e| e.u64 as u32));
+    }
+
+    /// Whether socket `id` was hung up when the last `ready` found it (for
+    /// `Env::read_for_js`). Usually no socket is, and the list is empty.
+    pub fn hung_up(&self, id: u32) -> HangUp {
+        match &self.hung_up {
+            None => HangUp::Unknown,
+            Some(ids) if ids.contains(&id) => HangUp::Yes,
+            Some(_) => HangUp::No,
+        }
     }
 }
 
@@ -230,7 +262,13 @@ impl Env {
     /// dispatches the batch next). At most `buf.len()` bytes, under the read credit. End of stream and read errors are reported as the task
     /// reports them, and end the reading for good. `JsRead::full` says a next read may
     /// find more; the caller makes it after JS has had this one (see `READS_PER_TURN`).
-    pub fn read_for_js(&self, conn: &Conn, buf: &mut [MaybeUninit<u8>]) -> JsRead {
+    ///
+    /// Match libuv (uv__stream_io): a short read from a socket that was hung up when the
+    /// loop found it ready (`hang_up`: a reset, or a FIN each way) ends the stream there,
+    /// as if the next read had found its end; the reset's error is not read. So a peer
+    /// that is killed, or resets, with bytes still on their way gives 'data' then 'end'
+    /// (and a write then fails), as on node:net, rather than 'data' then ECONNRESET.
+    pub fn read_for_js(&self, conn: &Conn, buf: &mut [MaybeUninit<u8>], hang_up: HangUp) -> JsRead {
         let stopped = JsRead { pushed: false, keep_watching: false, full: false, own_bytes: 0, bytes: 0 };
         if !conn.shared.reading.load(Ordering::Acquire) || conn.read_done() {
             return stopped;
@@ -264,6 +302,12 @@ impl Env {
                     sink.push_quiet(id, EventKind::Eof, 0, 0);
                     JsRead { pushed: true, keep_watching: false, full: false, own_bytes: 0, bytes: 0 }
                 }
+                Ok((n, own)) if n < want && hung_up_now(conn, hang_up) => {
+                    conn.shared.inflight.fetch_add(n, Ordering::AcqRel);
+                    conn.shared.read_done.store(true, Ordering::Release);
+                    sink.push_quiet(id, EventKind::Eof, 0, 0);
+                    JsRead { pushed: true, keep_watching: false, full: false, own_bytes: if own { n } else { 0 }, bytes: n }
+                }
                 Ok((n, own)) => {
                     conn.shared.inflight.fetch_add(n, Ordering::AcqRel);
                     conn.touch();
@@ -283,6 +327,15 @@ impl Env {
                 }
             };
         }
+    }
+}
+
+/// Whether `conn` is hung up now, asking the kernel only if the poller did not say.
+fn hung_up_now(conn: &Conn, hang_up: HangUp) -> bool {
+    match hang_up {
+        HangUp::Yes => true,
+        HangUp::No => false,
+        HangUp::Unknown => conn.with_fd(|fd| Ok(sys::hung_up(fd))).unwrap_or(false),
     }
 }
 

@@ -84,7 +84,7 @@ fn ping_pong(env: &Env, conn: &rsnet_reactor::Conn, peer: &mut dyn ReadWrite) ->
             assert_eq!(unsafe { libc::poll(&mut pfd, 1, 10_000) }, 1, "the poller reports the socket");
             poller.ready(&mut ids);
             for _ in &ids {
-                let read = env.read_for_js(conn, &mut buf);
+                let read = env.read_for_js(conn, &mut buf, poller.hung_up(conn.id()));
                 got += read.bytes;
                 poller.after_read(conn, read);
             }

@@ -539,7 +539,7 @@ fn js_thread_reads_keep_order_across_hand_overs_and_send_no_wake_up() {
                 for &id in &ids {
                     assert_eq!(id, c.id());
                     let mut chunk = vec![std::mem::MaybeUninit::<u8>::uninit(); rsnet_reactor::READ_CHUNK];
-                    let read = h.env.read_for_js(&c, &mut chunk);
+                    let read = h.env.read_for_js(&c, &mut chunk, poller.hung_up(id));
                     // SAFETY: the read initialized its first `own_bytes` bytes.
                     let bytes = chunk[..read.own_bytes].iter().map(|b| unsafe { b.assume_init() }).collect();
                     if read.own_bytes > 0 {
