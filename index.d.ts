@@ -142,15 +142,19 @@ export declare function installRawCalls(target: object): void
 export declare function setAbstractNamePadding(pad: boolean): void
 
 /**
+ * Whether a Unix socket path too long for `sun_path` is cut to fit, as the running
+ * Node's libuv does (Node 20 and 22), or refused with EINVAL (Node 24 on).
+ * Whether a short read from a hung-up socket ends its stream, as libuv before 1.52 does
+ * (`rsnet_reactor::set_eof_on_hang_up`).
+ */
+export declare function setEofOnHangUp(on: boolean): void
+
+/**
  * Sets the number of reactor I/O threads; only before the first socket. Returns
  * whether it took effect.
  */
 export declare function setIoThreads(n: number): boolean
 
-/**
- * Whether a Unix socket path too long for `sun_path` is cut to fit, as the running
- * Node's libuv does (Node 20 and 22), or refused with EINVAL (Node 24 on).
- */
 export declare function setLongPathTruncation(truncate: boolean): void
 
 /**

@@ -849,6 +849,7 @@ module.exports.guessHandleType = nativeBinding.guessHandleType
 module.exports.heldSocketCount = nativeBinding.heldSocketCount
 module.exports.installRawCalls = nativeBinding.installRawCalls
 module.exports.setAbstractNamePadding = nativeBinding.setAbstractNamePadding
+module.exports.setEofOnHangUp = nativeBinding.setEofOnHangUp
 module.exports.setIoThreads = nativeBinding.setIoThreads
 module.exports.setLongPathTruncation = nativeBinding.setLongPathTruncation
 module.exports.socketConnectAgain = nativeBinding.socketConnectAgain

@@ -56,3 +56,31 @@ dt('new Socket({ handle }) with a primitive or a bare object', async (net, ctx) 
   s.destroy();
   ctx.rec('destroy emits', await error);
 });
+
+// Match node:net: a timeout under 1 ms is a timer of 1 ms, not none (found by the
+// property test: setTimeout(1.4e-213)).
+dt('setTimeout() with a duration under 1 ms: timeout after 1 ms', async (net, ctx) => {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const c = net.connect(server.address().port, '127.0.0.1');
+  await new Promise((resolve) => c.once('connect', resolve));
+  const timedOut = new Promise((resolve) => c.once('timeout', () => resolve('timeout')));
+  ctx.rec('returns the socket', c.setTimeout(1.4e-213) === c, c.timeout);
+  ctx.rec(await timedOut);
+  c.destroy();
+  server.close();
+});
+
+// Match node:net: address() asks the handle whatever `connecting` says (a property
+// anyone may set); found by the property test.
+dt('address() on a connected socket whose connecting was set to true', async (net, ctx) => {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const c = net.connect(server.address().port, '127.0.0.1');
+  await new Promise((resolve) => c.once('connect', resolve));
+  c.connecting = true;
+  const a = c.address();
+  ctx.rec('address', a.address, a.family, typeof a.port);
+  c.destroy();
+  server.close();
+});

@@ -120,6 +120,9 @@ binding.setAbstractNamePadding(NODE_MAJOR < 22);
 // Match node:net: a Unix socket path too long for sun_path is cut to fit it on Node 20
 // and 22, and refused with EINVAL from Node 24 on.
 binding.setLongPathTruncation(NODE_MAJOR < 24);
+// Match libuv: before 1.52 a short read from a hung-up socket is its end of stream; from
+// 1.52 (libuv/libuv#4997) the reset's error is read. By the libuv this Node has.
+binding.setEofOnHangUp(libuvBefore(1, 52));
 
 export const { Binding, ServerHandle } = binding;
 
@@ -185,3 +188,9 @@ export const SYSCALL_NAMES: Record<number, string> = {
   // A connect that failed at once; the error's syscall is 'connect' (socket.ts).
   8: 'connect now',
 };
+
+/** Whether this Node's libuv (process.versions.uv) is older than major.minor. */
+function libuvBefore(major: number, minor: number): boolean {
+  const [a, b] = (process.versions.uv ?? '0.0').split('.').map(Number);
+  return a < major || (a === major && b < minor);
+}

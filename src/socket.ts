@@ -292,6 +292,9 @@ proto.setTimeout = function setSocketTimeout(this: any, msecs: any, callback?: a
   if (this.destroyed) return this;
   this.timeout = msecs;
   msecs = getTimerDuration(msecs, 'msecs');
+  // Match node:net: its timer is a Timeout, which runs a duration under 1 ms (1e-9, say)
+  // after 1 ms; the native timer counts whole milliseconds, and would take it as off.
+  if (msecs > 0 && msecs < 1) msecs = 1;
   clearNoHandleTimer(this);
   if (this._handle) this._handle.setTimeout(0);
   if (msecs === 0) {
@@ -375,12 +378,11 @@ proto.address = function address(this: any) {
 };
 
 proto._getsockname = function _getsockname(this: any) {
-  if (!this._handle || this.connecting) return {};
-  if (!this._sockname) {
-    const out = this._handle.getsockname();
-    if (!out) return {};
-    this._sockname = out;
-  }
+  // Match node:net: asked whether connecting or not (`connecting` is only a property,
+  // which anyone may set), and an answer of nothing ({}: no socket yet) is kept until
+  // the connect completes and clears it.
+  if (!this._handle) return {};
+  if (!this._sockname) this._sockname = this._handle.getsockname() ?? {};
   return this._sockname;
 };
 
@@ -1028,6 +1030,12 @@ proto.connect = function connect(this: any, ...args: any[]) {
   if (this.write !== proto.write) this.write = proto.write;
 
   if (this.destroyed) {
+    // A socket marked destroyed without destroy() (`socket.destroyed = true`) still has
+    // its connection. node:net drops the handle from the socket unclosed, and its later
+    // reads still reach the socket, now on another connection (its end would end the
+    // new one); rsnet closes it instead, so nothing of it reaches the socket.
+    const stale: TcpHandle | null = this._handle;
+    if (stale && stale.attached) stale.close(false);
     this._handle = null;
     this._peername = null;
     this._sockname = null;

@@ -60,6 +60,26 @@ export const KNOWN_DIFFERENCES = [
   },
 ];
 
+KNOWN_DIFFERENCES.push({
+  // connect() on a socket marked destroyed by assignment (`socket.destroyed = true`,
+  // not destroy()): node:net drops the old connection unclosed, and its later reads
+  // still reach the socket; rsnet closes it (socket.ts, connect). What its peer then
+  // sees (the end of stream) is set aside: the other sockets' events.
+  reason: "connect() after `socket.destroyed = …`: rsnet closes the old connection, node:net leaks it",
+  reconcile(node, rsnet) {
+    const marked = rsnet.calls.findIndex((c) => /^socket\d+\.destroyed =$/.test(c.call ?? ''));
+    if (marked < 0) return null;
+    const label = rsnet.calls[marked].call.split('.')[0];
+    if (!rsnet.calls.slice(marked + 1).some((c) => c.call === `${label}.connect`)) return null;
+    const strip = (rec) => {
+      const out = clone(rec);
+      for (const other of Object.keys(out.events)) if (other !== label && other.startsWith('socket')) out.events[other] = [];
+      return out;
+    };
+    return [strip(node), strip(rsnet)];
+  },
+});
+
 export function knownCrash(crash) {
   return crash.which === 'node' ? NODE_CRASHES.find((k) => k.matches(crash)) : undefined;
 }

@@ -288,6 +288,13 @@ pub fn set_abstract_name_padding(pad: bool) {
 
 /// Whether a Unix socket path too long for `sun_path` is cut to fit, as the running
 /// Node's libuv does (Node 20 and 22), or refused with EINVAL (Node 24 on).
+/// Whether a short read from a hung-up socket ends its stream, as libuv before 1.52 does
+/// (`rsnet_reactor::set_eof_on_hang_up`).
+#[napi(js_name = "setEofOnHangUp", catch_unwind)]
+pub fn set_eof_on_hang_up(on: bool) {
+    rsnet_reactor::set_eof_on_hang_up(on);
+}
+
 #[napi(js_name = "setLongPathTruncation", catch_unwind)]
 pub fn set_long_path_truncation(truncate: bool) {
     rsnet_reactor::set_long_path_truncation(truncate);

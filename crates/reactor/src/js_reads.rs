@@ -263,11 +263,12 @@ impl Env {
     /// reports them, and end the reading for good. `JsRead::full` says a next read may
     /// find more; the caller makes it after JS has had this one (see `READS_PER_TURN`).
     ///
-    /// Match libuv (uv__stream_io): a short read from a socket that was hung up when the
-    /// loop found it ready (`hang_up`: a reset, or a FIN each way) ends the stream there,
-    /// as if the next read had found its end; the reset's error is not read. So a peer
-    /// that is killed, or resets, with bytes still on their way gives 'data' then 'end'
-    /// (and a write then fails), as on node:net, rather than 'data' then ECONNRESET.
+    /// Match libuv before 1.52 (uv__stream_io; Node 20, 22): a short read from a socket
+    /// that was hung up when the loop found it ready (`hang_up`: a reset, or a FIN each
+    /// way) ends the stream there, as if the next read had found its end; the reset's
+    /// error is not read. So a peer that is killed, or resets, with bytes still on their
+    /// way gives 'data' then 'end' (and a write then fails), as on node:net, rather than
+    /// 'data' then ECONNRESET. Off where libuv reads on (`set_eof_on_hang_up`).
     pub fn read_for_js(&self, conn: &Conn, buf: &mut [MaybeUninit<u8>], hang_up: HangUp) -> JsRead {
         let stopped = JsRead { pushed: false, keep_watching: false, full: false, own_bytes: 0, bytes: 0 };
         if !conn.shared.reading.load(Ordering::Acquire) || conn.read_done() {
@@ -330,8 +331,20 @@ impl Env {
     }
 }
 
+/// Whether a short read from a hung-up socket ends its stream (libuv before 1.52, as in
+/// Node 20 and 22). libuv 1.52 (libuv/libuv#4997) reads on while the socket is readable,
+/// so the reset's error is read (Node 24 on). The JS side sets this for its Node.
+static EOF_ON_HANG_UP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_eof_on_hang_up(on: bool) {
+    EOF_ON_HANG_UP.store(on, Ordering::Relaxed);
+}
+
 /// Whether `conn` is hung up now, asking the kernel only if the poller did not say.
 fn hung_up_now(conn: &Conn, hang_up: HangUp) -> bool {
+    if !EOF_ON_HANG_UP.load(Ordering::Relaxed) {
+        return false;
+    }
     match hang_up {
         HangUp::Yes => true,
         HangUp::No => false,

@@ -66,7 +66,7 @@ pub use conn::{Conn, WriteOutcome, READ_AHEAD_FLOWING, READ_AHEAD_PAUSED};
 pub use env::{ConnectTarget, Env, ListenOptions};
 pub use event::{EventKind, Syscall, DATA_OWN, RECORD_WORDS};
 #[cfg(target_os = "linux")]
-pub use js_reads::{HangUp, JsRead, Poller, OWN_CHUNK_FROM, READS_PER_TURN, READ_CHUNK};
+pub use js_reads::{set_eof_on_hang_up, HangUp, JsRead, Poller, OWN_CHUNK_FROM, READS_PER_TURN, READ_CHUNK};
 pub use listener::Listener;
 pub use runtime::set_io_threads;
 pub use sink::{Batch, Wake};
