@@ -47,8 +47,17 @@ dt('the peer sends FIN, then resets, while this process is busy writing: end, th
   await peer.exited;
 });
 
+// With a second connection open: the rule needs to know the socket was hung up before
+// it was read, which the poller's epoll_wait says; a socket alone in its thread's
+// poller is read without one, and reads on to the reset as libuv 1.52 does (Node 24
+// on) whatever the Node (docs/faults.md).
 dt('the peer writes, then resets, while this process is busy: data, then end', async (net, ctx) => {
   const peer = await startPeer('data-then-reset');
+  const other = net.createServer((s) => s.resume());
+  await new Promise((resolve) => other.listen(0, '127.0.0.1', resolve));
+  const idle = net.connect(other.address().port, '127.0.0.1');
+  idle.resume();
+  await new Promise((resolve) => idle.once('connect', resolve));
   const c = net.connect(peer.port, '127.0.0.1');
   const events = [];
   c.on('connect', () => {
@@ -61,4 +70,6 @@ dt('the peer writes, then resets, while this process is busy: data, then end', a
   await new Promise((resolve) => c.on('close', resolve));
   ctx.rec('events', events);
   await peer.exited;
+  idle.destroy();
+  await new Promise((resolve) => other.close(resolve));
 });

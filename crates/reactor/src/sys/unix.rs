@@ -92,14 +92,6 @@ pub unsafe fn peer_addr(fd: RawFd) -> io::Result<SockAddr> {
     to_sock_addr(sock.peer_addr()?)
 }
 
-/// Whether the socket is hung up (POLLHUP: reset, or shut both ways), without waiting.
-pub fn hung_up(fd: RawFd) -> bool {
-    let mut p = libc::pollfd { fd, events: 0, revents: 0 };
-    // SAFETY: one pollfd, valid for the call; a timeout of 0 does not block.
-    let n = unsafe { libc::poll(&mut p, 1, 0) };
-    n > 0 && p.revents & libc::POLLHUP != 0
-}
-
 /// connect(2) on a socket that has connected already, once: what libuv does when
 /// node:net's `connect()` is called again on a connected socket. The kernel answers
 /// (0 for the same TCP peer the first time, EISCONN after; ENOENT for a Unix path that
