@@ -292,7 +292,12 @@ pub fn set_abstract_name_padding(pad: bool) {
 /// (`rsnet_reactor::set_eof_on_hang_up`).
 #[napi(js_name = "setEofOnHangUp", catch_unwind)]
 pub fn set_eof_on_hang_up(on: bool) {
+    // Only Linux reads on the JS thread (js_reads); elsewhere the reactor's reads have
+    // no such rule, and there is nothing to set.
+    #[cfg(target_os = "linux")]
     rsnet_reactor::set_eof_on_hang_up(on);
+    #[cfg(not(target_os = "linux"))]
+    let _ = on;
 }
 
 #[napi(js_name = "setLongPathTruncation", catch_unwind)]
