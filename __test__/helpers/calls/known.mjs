@@ -80,6 +80,29 @@ KNOWN_DIFFERENCES.push({
   },
 });
 
+KNOWN_DIFFERENCES.push({
+  // server.listen(socket) with a connected socket: node:net's server takes the socket's
+  // own handle (listen(handle)), fails on it (EINVAL, as rsnet) and closes it, and the
+  // socket, its handle gone, never emits 'close' and is never closed again; rsnet's
+  // socket keeps its connection and closes at destroy().
+  reason: "listen(connectedSocket): node:net's server closes the socket's handle, whose 'close' never comes",
+  reconcile(node, rsnet) {
+    if (!node.calls.some((c) => /^server\d+\.listen$/.test(c.call ?? ''))) return null;
+    const lost = node.unclosed.filter((l) => l.startsWith('socket') && (node.events[l] ?? []).length === 0
+      && JSON.stringify(rsnet.events[l]) === JSON.stringify([['close', false]]));
+    if (!lost.length) return null;
+    const r = clone(rsnet);
+    for (const l of lost) {
+      r.events[l] = [];
+      if (!r.unclosed.includes(l)) r.unclosed.push(l);
+    }
+    r.unclosed.sort();
+    const n = clone(node);
+    n.unclosed.sort();
+    return [n, r];
+  },
+});
+
 export function knownCrash(crash) {
   return crash.which === 'node' ? NODE_CRASHES.find((k) => k.matches(crash)) : undefined;
 }
