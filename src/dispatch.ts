@@ -2,6 +2,7 @@
 // owns its id. One Binding (and so one threadsafe function) per JS environment: this
 // module is loaded once per main thread or worker, which is exactly that scope.
 
+import { endCloseTurn } from './close_queue';
 import { Binding, RECORD_WORDS, DATA_APART, DATA_OWN, EV_DATA, EV_FD, EV_TIMEOUT, closeFd, copyData, pollInto, takeBatch } from './native';
 
 /** What a Socket or Server implements to receive its events. */
@@ -69,6 +70,7 @@ let index = 0;
 let offset = 0;
 
 function drain(): void {
+  endCloseTurn();
   try {
     drainLoop();
   } catch (err) {
